@@ -1,0 +1,232 @@
+"""/api/v1 catalogue: lines of business, tag groups, tags and trackers (ADM-8, OPS-16, OPS-18)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from parlons.accounts.permissions import READ, require
+from parlons.api.api import via
+from parlons.api.common import ERRORS, Deleted, get_or_404, optional_ref
+from parlons.api.schemas import TagOut
+from parlons.tickets import services
+from parlons.tickets.models import LineOfBusiness, Tag, TagGroup, Tracker
+from parlons.tickets.selectors import get_visible_ticket
+
+router = Router()
+
+
+# --- lines of business and tag groups ------------------------------------------------------------
+class LobIn(Schema):
+    name_en: str = Field(..., max_length=120)
+    name_fr: str = Field(..., max_length=120)
+    slug: str = Field("", max_length=80)
+
+
+class LobOut(Schema):
+    id: int
+    slug: str
+    name_en: str
+    name_fr: str
+    is_archived: bool
+
+
+@router.get("/lines-of-business", response={200: list[LobOut], **ERRORS}, tags=["tags"])
+def list_lobs(request):
+    require(request.user, READ)
+    return list(LineOfBusiness.objects.all())
+
+
+@router.post("/lines-of-business", response={201: LobOut, **ERRORS}, tags=["tags"])
+def create_lob(request, payload: LobIn):
+    return Status(201, services.create_line_of_business(actor=request.user, **payload.dict()))
+
+
+class TagGroupIn(Schema):
+    name_en: str = Field(..., max_length=120)
+    name_fr: str = Field(..., max_length=120)
+    slug: str = Field("", max_length=80)
+    parent_id: int | None = None
+    line_of_business_id: int | None = None
+
+
+class TagGroupOut(Schema):
+    id: int
+    slug: str
+    name_en: str
+    name_fr: str
+    parent_id: int | None
+    line_of_business_id: int | None
+
+
+@router.get("/tag-groups", response={200: list[TagGroupOut], **ERRORS}, tags=["tags"])
+def list_tag_groups(request):
+    require(request.user, READ)
+    return list(TagGroup.objects.all())
+
+
+@router.post("/tag-groups", response={201: TagGroupOut, **ERRORS}, tags=["tags"])
+def create_tag_group(request, payload: TagGroupIn):
+    return Status(
+        201,
+        services.create_tag_group(
+            actor=request.user,
+            name_en=payload.name_en,
+            name_fr=payload.name_fr,
+            slug=payload.slug,
+            parent=optional_ref(TagGroup, payload.parent_id, "parent"),
+            line_of_business=optional_ref(LineOfBusiness, payload.line_of_business_id, "line_of_business"),
+        ),
+    )
+
+
+# --- tags -----------------------------------------------------------------------------------------
+class TagIn(Schema):
+    name_en: str = Field(..., max_length=120)
+    name_fr: str = Field(..., max_length=120)
+    slug: str = Field("", max_length=80)
+    group_id: int | None = None
+    line_of_business_id: int | None = None
+
+
+class TagPatch(Schema):
+    name_en: str | None = Field(None, max_length=120)
+    name_fr: str | None = Field(None, max_length=120)
+    group_id: int | None = None
+    line_of_business_id: int | None = None
+    is_archived: bool | None = None
+
+
+class TagWithUse(TagOut):
+    ticket_count: int = 0
+
+
+@router.get("/tags", response={200: list[TagWithUse], **ERRORS}, tags=["tags"])
+def list_tags(request, include_archived: bool = False):
+    require(request.user, READ)
+    qs = Tag.objects.annotate(ticket_count=Count("ticket_tags"))
+    if not include_archived:
+        qs = qs.filter(is_archived=False)
+    return list(qs)
+
+
+@router.post("/tags", response={201: TagOut, **ERRORS}, tags=["tags"])
+def create_tag(request, payload: TagIn):
+    return Status(
+        201,
+        services.create_tag(
+            actor=request.user,
+            name_en=payload.name_en,
+            name_fr=payload.name_fr,
+            slug=payload.slug,
+            group=optional_ref(TagGroup, payload.group_id, "group"),
+            line_of_business=optional_ref(LineOfBusiness, payload.line_of_business_id, "line_of_business"),
+        ),
+    )
+
+
+@router.get("/tags/{int:tag_id}", response={200: TagOut, **ERRORS}, tags=["tags"])
+def get_tag(request, tag_id: int):
+    return get_or_404(Tag, tag_id, request=request)
+
+
+@router.patch("/tags/{int:tag_id}", response={200: TagOut, **ERRORS}, tags=["tags"])
+def patch_tag(request, tag_id: int, payload: TagPatch):
+    tag = get_or_404(Tag, tag_id, request=request)
+    fields: dict[str, Any] = {}
+    sent = payload.model_fields_set
+    for name in ("name_en", "name_fr", "is_archived"):
+        if name in sent and getattr(payload, name) is not None:
+            fields[name] = getattr(payload, name)
+    if "group_id" in sent:
+        fields["group"] = optional_ref(TagGroup, payload.group_id, "group")
+    if "line_of_business_id" in sent:
+        fields["line_of_business"] = optional_ref(
+            LineOfBusiness, payload.line_of_business_id, "line_of_business"
+        )
+    return services.update_tag(tag, actor=request.user, **fields)
+
+
+@router.delete("/tags/{int:tag_id}", response={200: Deleted, **ERRORS}, tags=["tags"])
+def delete_tag(request, tag_id: int, confirm: bool = False):
+    """Delete a tag. A tag in use answers 409 `tag_in_use` with the count unless `?confirm=true`."""
+    tag = get_or_404(Tag, tag_id, request=request)
+    return {
+        "deleted": True,
+        "tickets_affected": services.delete_tag(tag, actor=request.user, confirm=confirm, via=via(request)),
+    }
+
+
+# --- trackers -------------------------------------------------------------------------------------
+class TrackerIn(Schema):
+    name: str = Field(..., max_length=200)
+    description: str = ""
+
+
+class TrackerPatch(Schema):
+    name: str | None = Field(None, max_length=200)
+    description: str | None = None
+    is_archived: bool | None = None
+
+
+class TrackerOut(Schema):
+    id: int
+    name: str
+    description: str
+    is_archived: bool
+    created_at: datetime
+    ticket_count: int = 0
+
+
+class TicketIds(Schema):
+    ticket_ids: list[int] = Field(..., min_length=1, max_length=10000)
+
+
+@router.get("/trackers", response={200: list[TrackerOut], **ERRORS}, tags=["trackers"])
+def list_trackers(request):
+    require(request.user, READ)
+    return list(Tracker.objects.annotate(ticket_count=Count("trackerticket")))
+
+
+@router.post("/trackers", response={201: TrackerOut, **ERRORS}, tags=["trackers"])
+def create_tracker(request, payload: TrackerIn):
+    return Status(
+        201,
+        services.create_tracker(actor=request.user, name=payload.name, description=payload.description),
+    )
+
+
+@router.patch("/trackers/{int:tracker_id}", response={200: TrackerOut, **ERRORS}, tags=["trackers"])
+def patch_tracker(request, tracker_id: int, payload: TrackerPatch):
+    tracker = get_or_404(Tracker, tracker_id, request=request)
+    fields = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    return services.update_tracker(tracker, actor=request.user, **fields)
+
+
+@router.delete("/trackers/{int:tracker_id}", response={200: Deleted, **ERRORS}, tags=["trackers"])
+def delete_tracker(request, tracker_id: int):
+    services.delete_tracker(get_or_404(Tracker, tracker_id, request=request), actor=request.user)
+    return {"deleted": True}
+
+
+@router.post("/trackers/{int:tracker_id}/tickets", response={200: dict, **ERRORS}, tags=["trackers"])
+def add_tracker_tickets(request, tracker_id: int, payload: TicketIds):
+    """Add tickets to a tracker (OPS-18)."""
+    tracker = get_or_404(Tracker, tracker_id, request=request)
+    return services.bulk_update(
+        payload.ticket_ids, services.Changes(add_trackers=[tracker]), actor=request.user, via=via(request)
+    )
+
+
+@router.delete(
+    "/trackers/{int:tracker_id}/tickets/{int:ticket_id}", response={200: Deleted, **ERRORS}, tags=["trackers"]
+)
+def remove_tracker_ticket(request, tracker_id: int, ticket_id: int):
+    tracker = get_or_404(Tracker, tracker_id, request=request)
+    ticket = get_visible_ticket(request.user, ticket_id)
+    services.remove_from_tracker(ticket, tracker, actor=request.user, via=via(request))
+    return {"deleted": True}

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class ConnectorsConfig(AppConfig):
+    name = "parlons.connectors"
+    label = "connectors"
+    verbose_name = "Connectors"
+
+    def ready(self):
+        # Each module registers its platform's connector in parlons.connectors.base.
+        from parlons.connectors import local  # noqa: F401  (the API and phone channels)
+        from parlons.connectors.facebook import connector as _facebook  # noqa: F401
+        from parlons.connectors.instagram import connector as _instagram  # noqa: F401
+        from parlons.connectors.messenger import connector as _messenger  # noqa: F401
+        from parlons.connectors.whatsapp import connector as _whatsapp  # noqa: F401

@@ -1,0 +1,25 @@
+"""Facebook Messenger: messages to the page (text, images, files, stickers), echoes of replies sent elsewhere,
+reactions, edits, deliveries and reads; replies through the Send API within the 24-hour window."""
+
+from __future__ import annotations
+
+from parlons.connectors.base import Connector, register
+from parlons.connectors.meta.common import parse_messaging, prefetch_messaging
+from parlons.connectors.meta.send import send_messaging
+from parlons.tickets.models import MessageKind, Platform
+
+
+class MessengerConnector(Connector):
+    platform = Platform.MESSENGER
+
+    def parse(self, event):
+        return parse_messaging(event, self.platform, MessageKind.MESSAGE)
+
+    def prefetch(self, event):
+        return prefetch_messaging(event, self.platform)
+
+    def send(self, outbound):
+        return send_messaging(outbound)
+
+
+register(MessengerConnector())

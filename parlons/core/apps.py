@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "parlons.core"
+    label = "core"
+    verbose_name = "Parlons core"

@@ -1,0 +1,33 @@
+"""Health of the parts /healthz reports: the database and the task workers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+
+def check() -> dict:
+    report: dict = {"status": "ok", "database": {"status": "ok"}, "worker": {"status": "ok"}}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        report["database"]["vendor"] = connection.vendor
+    except Exception as exc:  # report, never raise: this is what monitoring reads
+        report["database"] = {"status": "error", "error": exc.__class__.__name__}
+        report["status"] = "error"
+        return report
+    from django_tasks_db.models import DBTaskResult
+
+    from parlons.core.models import WorkerHeartbeat
+
+    stale = timezone.now() - timedelta(seconds=settings.WORKER_HEARTBEAT_STALE_SECONDS)
+    alive = WorkerHeartbeat.objects.filter(seen_at__gte=stale).count()
+    waiting = DBTaskResult.objects.ready().count()
+    report["worker"] = {"status": "ok" if alive else "error", "alive": alive, "tasks_waiting": waiting}
+    if not alive:
+        report["status"] = "error"
+    return report

@@ -1,0 +1,96 @@
+"""The task worker: `parlons worker` runs it as its own process; `parlons run` runs it in a thread beside the
+web server on the embedded install. Every worker writes a heartbeat that /healthz reads."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+
+from django.db import close_old_connections
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+QUEUES = ["default", "ingest", "outbound"]
+HEARTBEAT_SECONDS = 5
+
+
+def _beat(worker_id: str, started) -> None:
+    from parlons.core.models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id,
+        defaults={
+            "hostname": socket.gethostname()[:255],
+            "pid": os.getpid(),
+            "started_at": started,
+            "seen_at": timezone.now(),
+        },
+    )
+
+
+def _heartbeat_loop(worker_id: str, stop: threading.Event) -> None:
+    started = timezone.now()
+    while not stop.is_set():
+        try:
+            _beat(worker_id, started)
+        except Exception:  # the database may be briefly locked or down; try again next beat
+            logger.warning("worker heartbeat failed", exc_info=True)
+        finally:
+            close_old_connections()
+        stop.wait(HEARTBEAT_SECONDS)
+
+
+def make_worker(*, batch: bool = False, interval: float = 0.5, worker_id: str | None = None):
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    return Worker(
+        queue_names=QUEUES,
+        interval=interval,
+        batch=batch,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id or f"{socket.gethostname()[:40]}-{uuid.uuid4().hex[:8]}",
+        excluded_queue_names=[],
+    )
+
+
+def run_worker(*, interval: float = 0.5, install_signals: bool = True) -> None:
+    """Run a worker in this thread until stopped (SIGINT/SIGTERM when ``install_signals``)."""
+    worker = make_worker(interval=interval)
+    stop = threading.Event()
+    beat = threading.Thread(
+        target=_heartbeat_loop, args=(worker.worker_id, stop), daemon=True, name="heartbeat"
+    )
+    beat.start()
+    if install_signals:
+        worker.configure_signals()
+    try:
+        while worker.running:
+            try:
+                worker.run()
+            except Exception:
+                logger.exception("worker loop failed; restarting in 2 s")
+                time.sleep(2)
+    finally:
+        stop.set()
+
+
+def start_worker_thread() -> threading.Thread:
+    """Start a worker in a daemon thread of this process (the embedded install)."""
+    thread = threading.Thread(
+        target=run_worker, kwargs={"install_signals": False}, daemon=True, name="parlons-worker"
+    )
+    thread.start()
+    return thread
+
+
+def run_pending_tasks() -> int:
+    """Run every task that is ready, then return how many ran (tests, `parlons worker --batch`)."""
+    worker = make_worker(batch=True, interval=0)
+    worker.run()
+    return worker._run_tasks

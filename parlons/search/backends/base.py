@@ -1,0 +1,71 @@
+"""The interface of a search back-end and what both share: the SQL that builds a ticket's document."""
+
+# ruff: noqa: S608 - the SQL is assembled from constants only; what the user typed is always a parameter.
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+from parlons.search.query import Term
+
+MARK_START = "\u27e6"  # ⟦ and ⟧ delimit highlights inside the database, then become <mark> after escaping
+MARK_END = "\u27e7"
+
+
+def document_sql(vendor: str, where: str) -> str:
+    """SELECT ticket id, document for the tickets matched by ``where`` (a condition on ``t``): the subject,
+    the contact's name and handles, every message body and every note, one per line."""
+    if vendor == "postgresql":
+        agg_msg = "string_agg(m.body, E'\\n' ORDER BY m.created_at, m.id)"
+        agg_note = "string_agg(n.body, E'\\n' ORDER BY n.created_at, n.id)"
+        agg_ident = "string_agg(ci.handle || ' ' || ci.display_name, ' ')"
+        sep = "E'\\n'"
+    else:
+        agg_msg = "group_concat(m.body, char(10))"
+        agg_note = "group_concat(n.body, char(10))"
+        agg_ident = "group_concat(ci.handle || ' ' || ci.display_name, ' ')"
+        sep = "char(10)"
+    return (
+        "SELECT t.id, "
+        f"coalesce(t.subject, '') || {sep} || coalesce(c.name, '') || ' ' || "
+        f"coalesce((SELECT {agg_ident} FROM tickets_contactidentity ci WHERE ci.contact_id = t.contact_id), '')"
+        f" || {sep} || "
+        f"coalesce((SELECT {agg_msg} FROM tickets_message m WHERE m.ticket_id = t.id), '') || {sep} || "
+        f"coalesce((SELECT {agg_note} FROM tickets_note n WHERE n.ticket_id = t.id), '') "
+        "FROM tickets_ticket t JOIN tickets_contact c ON c.id = t.contact_id "
+        f"WHERE {where}"
+    )
+
+
+def highlight(raw: str | None) -> str:
+    """Escape a snippet for HTML and turn the back-end's highlight delimiters into ``<mark>``."""
+    text = html.escape(" ".join((raw or "").split()))
+    return text.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+
+
+class SearchBackend:
+    """What a back-end does. Conditions are SQL fragments returning ticket ids, used as ``pk__in`` subqueries
+    so that every structured filter stays an ORM filter."""
+
+    vendor = ""
+
+    def match_sql(self, terms: list[Term], *, any_of: bool = False) -> tuple[str, list]:
+        """SQL selecting the ids of the tickets whose document matches all (or, with ``any_of``, any) terms."""
+        raise NotImplementedError
+
+    def ranked_ids(self, terms: list[Term]) -> list[int]:
+        """The ids of the tickets matching all the terms, most relevant first."""
+        raise NotImplementedError
+
+    def snippets(self, ticket_ids: Iterable[int], terms: list[Term]) -> dict[int, str]:
+        """Highlighted, escaped HTML snippets for these tickets."""
+        raise NotImplementedError
+
+    def reindex(self, ticket_ids: Iterable[int]) -> int:
+        """Rebuild the documents of these tickets (dropping those of tickets that no longer exist)."""
+        raise NotImplementedError
+
+    def rebuild(self, *, batch_size: int = 20000, progress=None) -> int:
+        """Rebuild the whole index in batches of ticket ids; returns how many tickets were indexed."""
+        raise NotImplementedError

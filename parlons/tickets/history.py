@@ -1,0 +1,97 @@
+"""Turn typed history rows into sentences in the reader's language, at display time (STYLE.md rule 6)."""
+
+from __future__ import annotations
+
+from django.utils.translation import get_language, override
+from django.utils.translation import gettext as _
+
+from parlons.tickets.models import Ticket, TicketEvent
+
+
+def _status(code):
+    try:
+        return str(Ticket.Status(code).label)
+    except ValueError:
+        return str(code)
+
+
+def _priority(code):
+    try:
+        return str(Ticket.Priority(code).label)
+    except ValueError:
+        return str(code)
+
+
+def _name(ref):
+    return ref["name"] if ref else _("nobody")
+
+
+def _tags(refs, language):
+    key = "fr" if language.startswith("fr") else "en"
+    return ", ".join(ref.get(key) or ref.get("slug", "") for ref in refs)
+
+
+def describe(event: TicketEvent, language: str | None = None) -> str:
+    """A sentence for one history row, in ``language`` (default: the active language)."""
+    lang = language or get_language() or "en"
+    with override(lang):
+        return _sentence(event, lang)
+
+
+def _sentence(event: TicketEvent, lang: str) -> str:
+    d = event.data or {}
+    kind = event.kind
+    if kind == "ticket.created":
+        return _("Ticket created")
+    if kind == "message.received":
+        return _("Message received from the client")
+    if kind == "reply.sent":
+        return _("Reply sent to the client")
+    if kind == "note.added":
+        return _("Internal note added")
+    if kind == "ticket.status_changed":
+        return _("Status changed from %(old)s to %(new)s") % {
+            "old": _status(d.get("from")),
+            "new": _status(d.get("to")),
+        }
+    if kind == "ticket.priority_changed":
+        return _("Priority changed from %(old)s to %(new)s") % {
+            "old": _priority(d.get("from")),
+            "new": _priority(d.get("to")),
+        }
+    if kind == "ticket.subject_changed":
+        return _("Subject changed to “%(new)s”") % {"new": d.get("to", "")}
+    if kind == "ticket.spam_changed":
+        return _("Marked as spam") if d.get("to") else _("No longer marked as spam")
+    if kind == "ticket.assigned":
+        return _("Assigned to %(new)s (was %(old)s)") % {
+            "new": _name(d.get("to")),
+            "old": _name(d.get("from")),
+        }
+    if kind == "ticket.team_changed":
+        return _("Team changed to %(new)s (was %(old)s)") % {
+            "new": _name(d.get("to")),
+            "old": _name(d.get("from")),
+        }
+    if kind == "ticket.channel_group_changed":
+        return _("Moved to channel group %(new)s (was %(old)s)") % {
+            "new": _name(d.get("to")),
+            "old": _name(d.get("from")),
+        }
+    if kind == "tags.added":
+        return _("Tags added: %(tags)s") % {"tags": _tags(d.get("tags", []), lang)}
+    if kind == "tags.removed":
+        if d.get("reason") == "tag_deleted":
+            return _("Tag removed because it was deleted: %(tags)s") % {
+                "tags": _tags(d.get("tags", []), lang)
+            }
+        return _("Tags removed: %(tags)s") % {"tags": _tags(d.get("tags", []), lang)}
+    if kind == "tracker.added":
+        return _("Added to tracker “%(name)s”") % {"name": d.get("tracker", {}).get("name", "")}
+    if kind == "tracker.removed":
+        return _("Removed from tracker “%(name)s”") % {"name": d.get("tracker", {}).get("name", "")}
+    if kind == "ticket.split":
+        return _("A message was split out into ticket #%(id)s") % {"id": d.get("ticket")}
+    if kind == "ticket.split_from":
+        return _("Split out of ticket #%(id)s") % {"id": d.get("ticket")}
+    return kind

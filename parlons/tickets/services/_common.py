@@ -1,0 +1,73 @@
+"""Shared pieces of the ticket services: history rows, version bumps, row locks and visible lookups."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from parlons.accounts.permissions import READ, has_perm
+from parlons.core.actors import actor_user
+from parlons.core.errors import NotFound
+from parlons.core.events import publish
+from parlons.tickets.models import Ticket, TicketEvent
+
+
+def via_of(via: str | None) -> str:
+    return (via or "web")[:40]
+
+
+def record(ticket: Ticket, kind: str, /, *, actor, via: str, at=None, **data) -> TicketEvent:
+    """Write one history row (OPS-19). Data is typed (ids, codes, snapshots), never translated text."""
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=actor_user(actor),
+        via=via_of(via),
+        data=data,
+        created_at=at or timezone.now(),
+    )
+
+
+def touch(ticket: Ticket, *, at=None, fields: list[str] | None = None) -> None:
+    """Save changed fields, bump the version and updated_at (call while holding the row lock)."""
+    ticket.updated_at = at or timezone.now()
+    ticket.version = (ticket.version or 0) + 1
+    ticket.save(update_fields=sorted({*(fields or []), "updated_at", "version"}))
+
+
+def publish_ticket_updated(ticket: Ticket, *, actor, via: str, changes: list[str]) -> None:
+    publish(
+        "ticket.updated",
+        actor_id=getattr(actor, "pk", None),
+        via=via_of(via),
+        id=ticket.pk,
+        version=ticket.version,
+        changes=changes,
+        assignee_id=ticket.assignee_id,
+        team_id=ticket.team_id,
+    )
+
+
+def lock_ticket(actor, ticket_or_id) -> Ticket:
+    """Re-read the ticket under a row lock, if the actor may see it (else NotFound, as if it did not exist)."""
+    pk = ticket_or_id.pk if isinstance(ticket_or_id, Ticket) else ticket_or_id
+    if not has_perm(actor, READ):
+        raise NotFound()
+    try:
+        return Ticket.objects.select_for_update().get(pk=pk)
+    except (Ticket.DoesNotExist, ValueError, TypeError):
+        raise NotFound()
+
+
+def user_ref(user) -> dict | None:
+    """A snapshot of a user for history data, readable even if the account is later deleted."""
+    if user is None:
+        return None
+    return {"id": user.pk, "name": user.display_name}
+
+
+def team_ref(team) -> dict | None:
+    return None if team is None else {"id": team.pk, "name": team.name}
+
+
+def tag_ref(tag) -> dict:
+    return {"id": tag.pk, "slug": tag.slug, "en": tag.name_en, "fr": tag.name_fr}
