@@ -67,6 +67,11 @@ def run_worker(*, interval: float = 0.5, install_signals: bool = True) -> None:
         target=_heartbeat_loop, args=(worker.worker_id, stop), daemon=True, name="heartbeat"
     )
     beat.start()
+    from parlons.core.scheduler import scheduler_loop
+
+    threading.Thread(
+        target=scheduler_loop, args=(worker.worker_id, stop), daemon=True, name="scheduler"
+    ).start()
     if install_signals:
         worker.configure_signals()
     try:

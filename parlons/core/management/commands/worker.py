@@ -6,19 +6,25 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Run a task worker until stopped, or with --batch run the tasks that are ready and exit."
+    help = (
+        "Run a task worker (and the scheduler of periodic jobs) until stopped, or with --batch run the due "
+        "periodic jobs and the tasks that are ready, and exit."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--batch", action="store_true", help="Run every task that is ready, print how many ran, and exit."
+            "--batch", action="store_true", help="Run the due periodic jobs and every ready task, and exit."
         )
 
     def handle(self, *args, batch: bool, **options):
         from parlons.core import worker
 
         if batch:
+            from parlons.core.scheduler import run_due_jobs
+
+            jobs = run_due_jobs(worker_id="batch")
             count = worker.run_pending_tasks()
-            self.stdout.write(f"Ran {count} task(s).")
+            self.stdout.write(f"Ran {len(jobs)} periodic job(s) and {count} task(s).")
             return
         self.stdout.write(f"Parlons worker started (queues: {', '.join(worker.QUEUES)}). Stop with Ctrl+C.")
         self.stdout.flush()
