@@ -1,0 +1,170 @@
+"""Benchmark: the standard reports over 180 days (p95) and an xlsx export of 100,000 tickets (time, peak memory).
+
+Loads a fresh database with ``parlons demo --tickets N`` (or reuses one), then in a fresh process:
+
+1. exports the first 100,000 tickets (or all, if fewer) to xlsx with the streaming writer the export task uses
+   (``parlons.reports.exports.write_tickets_xlsx``) and records the time and the process's peak RSS (the
+   export runs first, so the peak is the export's, over the Python/Django baseline also reported);
+2. computes the report figures of every ticket (``parlons reports rebuild``: the demo loader writes rows
+   directly, without the domain events that keep them up to date on a live system) and ANALYZEs;
+3. runs every standard report with each of its groupings over the last 180 days of the data, once cold and
+   ten times warm, as the demo ``analyst`` user (``run_report``: validation, permission, queries, labels).
+
+    .venv/bin/python bench/reports.py --tickets 100000                      # PostgreSQL (DATABASE_URL)
+    .venv/bin/python bench/reports.py --reuse --db-name parlons_bench_reports_1m
+    .venv/bin/python bench/reports.py --sqlite --tickets 20000
+
+Targets (issue 8): each report under 2 s; the export under 60 s with a peak under 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from demo_load import machine  # noqa: E402
+from harness import database_arguments, load_then_measure, percentile  # noqa: E402
+
+WARM_RUNS = 10
+EXPORT_TICKETS = 100_000
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def measure() -> dict:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parlons.settings")
+    django.setup()
+    from django.db import connection
+
+    from parlons.accounts.models import User
+    from parlons.reports import metrics
+    from parlons.reports.exports import write_tickets_xlsx
+    from parlons.reports.selectors import REPORTS, run_report
+    from parlons.tickets.models import Ticket
+
+    figures: dict = {"vendor": connection.vendor, "tickets": Ticket.objects.count()}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+    # 1. the export first, so that the peak RSS is the export's
+    baseline = _rss_mb()
+    last_id = Ticket.objects.order_by("pk").values_list("pk", flat=True)[EXPORT_TICKETS - 1 : EXPORT_TICKETS]
+    queryset = Ticket.objects.filter(pk__lte=last_id[0]) if last_id else Ticket.objects.all()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "tickets.xlsx"
+        started = time.perf_counter()
+        written = write_tickets_xlsx(queryset, path)
+        figures["export"] = {
+            "tickets": written,
+            "seconds": round(time.perf_counter() - started, 1),
+            "peak_rss_mb": round(_rss_mb(), 1),
+            "baseline_rss_mb": round(baseline, 1),
+            "file_mb": round(path.stat().st_size / 1e6, 1),
+        }
+
+    # 2. the figures
+    started = time.perf_counter()
+    figures["rebuild_tickets"] = metrics.rebuild()
+    figures["rebuild_seconds"] = round(time.perf_counter() - started, 1)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+    # 3. the reports over the last 180 days of the data
+    user = User.objects.get(username="analyst")
+    end = Ticket.objects.order_by("-created_at").values_list("created_at", flat=True).first().date()
+    period = {"from": (end - timedelta(days=179)).isoformat(), "to": end.isoformat()}
+    figures["period"] = period
+    results = []
+    for report in REPORTS.values():
+        groupings = [code for code, _label in report.dimensions] or [""]
+        for by in groupings:
+            params = {**period, **({"by": by} if by else {})}
+            times, rows = [], 0
+            for _ in range(1 + int(os.environ.get("PARLONS_BENCH_WARM_RUNS", WARM_RUNS))):
+                started = time.perf_counter()
+                result = run_report(user, report.name, params)
+                times.append((time.perf_counter() - started) * 1000)
+                rows = len(result.rows)
+            results.append(
+                {
+                    "name": f"{report.name}{' by ' + by if by else ''}",
+                    "cold_ms": times[0],
+                    "warm_ms": times[1:],
+                    "rows": rows,
+                }
+            )
+    figures["reports"] = results
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    database_arguments(parser, db_name="parlons_bench_reports")
+    parser.add_argument("--warm", type=int, default=WARM_RUNS, help="warm runs per report (default 10)")
+    args = parser.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure()))
+        return 0
+    os.environ["PARLONS_BENCH_WARM_RUNS"] = str(args.warm)  # the measuring process reads it
+
+    load_before = os.getloadavg()
+    figures, load_seconds = load_then_measure(args, __file__, prefix="parlons-bench-reports-")
+    print(f"\n{figures['vendor']}, {figures['tickets']:,} tickets, period {figures['period']}")
+    e = figures["export"]
+    print(
+        f"xlsx export: {e['tickets']:,} tickets in {e['seconds']} s, peak RSS {e['peak_rss_mb']} MB "
+        f"(baseline {e['baseline_rss_mb']} MB), file {e['file_mb']} MB"
+    )
+    print(f"rebuild of the figures: {figures['rebuild_tickets']:,} tickets in {figures['rebuild_seconds']} s")
+    print(f"{'report':36} {'cold ms':>9} {'warm p50':>9} {'warm p95':>9} {'rows':>5}")
+    for r in figures["reports"]:
+        print(
+            f"{r['name']:36} {r['cold_ms']:9.1f} {statistics.median(r['warm_ms']):9.1f} "
+            f"{percentile(r['warm_ms'], 95):9.1f} {r['rows']:5d}"
+        )
+    every = [t for r in figures["reports"] for t in [r["cold_ms"], *r["warm_ms"]]]
+    worst = max(figures["reports"], key=lambda r: percentile([r["cold_ms"], *r["warm_ms"]], 95))
+    summary = {
+        "p95_ms_all": round(percentile(every, 95), 1),
+        "worst_report": worst["name"],
+        "worst_p95_ms": round(percentile([worst["cold_ms"], *worst["warm_ms"]], 95), 1),
+    }
+    print("all reports p95 {p95_ms_all} ms; slowest {worst_report}: p95 {worst_p95_ms} ms".format(**summary))
+    result = {
+        "benchmark": "reports",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join(["bench/reports.py", *(argv if argv is not None else sys.argv[1:])]),
+        "load_seconds": round(load_seconds, 1) if load_seconds else None,
+        **summary,
+        **figures,
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "machine": machine(),
+    }
+    if args.save:
+        args.save.parent.mkdir(parents=True, exist_ok=True)
+        args.save.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"saved to {args.save}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

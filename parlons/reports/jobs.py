@@ -1,0 +1,30 @@
+"""Periodic jobs of the reports: clean up old export files."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from parlons.core.scheduler import periodic
+
+KEEP_EXPORTS = timedelta(days=2)
+
+
+@periodic("reports.cleanup_exports", every=timedelta(hours=1))
+def cleanup_exports(now) -> int:
+    """Delete export files (and their rows) older than two days: they hold personal data."""
+    from parlons.reports.exports import delete_export_file
+    from parlons.reports.models import ReportExport
+
+    old = list(ReportExport.objects.filter(created_at__lt=now - KEEP_EXPORTS))
+    for export in old:
+        delete_export_file(export)
+        export.delete()
+    return len(old)
+
+
+@periodic("reports.scheduled", every=timedelta(minutes=15))
+def send_scheduled_reports(now) -> int:
+    """Send the saved reports that are due (weekly on Monday morning, monthly on the first)."""
+    from parlons.reports.services import send_due_reports
+
+    return send_due_reports(now)

@@ -1,0 +1,27 @@
+"""Keep the report figures up to date as the work happens: recompute a ticket's metrics after each change."""
+
+from __future__ import annotations
+
+from parlons.core.events import DomainEvent, subscribe
+from parlons.reports import metrics
+
+# ticket.updated changes that move a figure or a dimension the reports group by.
+RELEVANT = {"status", "assignee", "team", "channel_group", "language"}
+
+
+@subscribe("ticket.created")
+def ticket_created(event: DomainEvent) -> None:
+    metrics.compute([event.data["id"]])
+
+
+@subscribe("ticket.updated")
+def ticket_updated(event: DomainEvent) -> None:
+    if RELEVANT & set(event.data.get("changes") or []):
+        metrics.compute([event.data["id"]])
+
+
+@subscribe("message.created")
+def message_created(event: DomainEvent) -> None:
+    ticket_id = event.data.get("ticket_id")
+    if ticket_id:
+        metrics.compute([ticket_id])
