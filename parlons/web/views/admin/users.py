@@ -1,0 +1,188 @@
+"""Users (ADM-6, ADM-3, ENV-3): list with search, create, edit profile, teams and roles, lock and unlock,
+reset the two-step sign-in. Needs system.admin."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from parlons.accounts import services
+from parlons.accounts.models import RoleGrant, User
+from parlons.accounts.permissions import ADMIN
+from parlons.core.errors import ParlonsError
+from parlons.web.views.admin._base import admin_view, paginate, query_without_page
+from parlons.web.views.admin.forms import LockForm, PasswordForm, ShortcutsForm, UserForm, UserSearchForm
+
+
+@admin_view(ADMIN)
+def user_list(request):
+    search = UserSearchForm(request.GET)
+    users = User.objects.prefetch_related("teams").order_by("username")
+    if search.is_valid() and search.cleaned_data["q"]:
+        q = search.cleaned_data["q"]
+        users = users.filter(
+            Q(username__icontains=q)
+            | Q(first_name__icontains=q)
+            | Q(last_name__icontains=q)
+            | Q(email__icontains=q)
+        )
+    return render(
+        request,
+        "web/pages/admin/users.html",
+        {"search": search, "page": paginate(request, users), "query": query_without_page(request)},
+    )
+
+
+def _apply_roles(user: User, wanted, *, actor) -> None:
+    """Grant and revoke the user's own roles so they match ``wanted`` (team roles are left alone)."""
+    held = {g.role for g in RoleGrant.objects.filter(user=user).select_related("role")}
+    for role in set(wanted) - held:
+        services.grant_role(role, actor=actor, user=user)
+    for role in held - set(wanted):
+        services.revoke_role(role, actor=actor, user=user)
+
+
+@admin_view(ADMIN)
+def user_create(request):
+    form = UserForm(
+        request.POST if request.method == "POST" else None,
+        initial={"language": "en", "time_zone": "America/Toronto"},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():  # the user and their time zone, or nothing
+                user = _create(request.user, data)
+        except ParlonsError as exc:
+            form.add_service_error(exc, "username")
+        else:
+            messages.success(
+                request,
+                _("User “%(name)s” created. Set their first password below, or let them sign in another way.")
+                % {"name": user.username},
+            )
+            return redirect("admin_user", pk=user.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "web/pages/admin/user_form.html", {"form": form, "subject": None}, status=status)
+
+
+def _create(actor, data) -> User:
+    user = services.create_user(
+        actor=actor,
+        username=data["username"],
+        email=data["email"],
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        language=data["language"],
+        teams=list(data["teams"]),
+        roles=list(data["roles"]),
+    )
+    services.update_user(user, actor=actor, time_zone=data["time_zone"])
+    return user
+
+
+@admin_view(ADMIN)
+def user_edit(request, pk: int):
+    subject = get_object_or_404(User, pk=pk)
+    initial = {
+        "first_name": subject.first_name,
+        "last_name": subject.last_name,
+        "email": subject.email,
+        "language": subject.language,
+        "time_zone": subject.time_zone,
+        "teams": list(subject.teams.all()),
+        "roles": [g.role for g in RoleGrant.objects.filter(user=subject).select_related("role")],
+    }
+    action = request.POST.get("action", "profile") if request.method == "POST" else None
+    form = UserForm(request.POST if action == "profile" else None, initial=initial, editing=True)
+    password_form = PasswordForm(request.POST if action == "password" else None, prefix="pw")
+    if action == "password" and password_form.is_valid():
+        try:
+            services.set_password(subject, password_form.cleaned_data["password"], actor=request.user)
+        except ParlonsError as exc:
+            password_form.add_service_error(exc, "password")
+        else:
+            messages.success(request, _("Password set. Give it to the person in a secure way."))
+            return redirect("admin_user", pk=subject.pk)
+    if action == "profile" and form.is_valid():
+        data = dict(form.cleaned_data)
+        roles = data.pop("roles")
+        data["teams"] = list(data["teams"])
+        try:
+            with transaction.atomic():  # a refused role change keeps the profile as it was too
+                services.update_user(subject, actor=request.user, **data)
+                _apply_roles(subject, roles, actor=request.user)
+        except ParlonsError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("admin_user", pk=subject.pk)
+    from parlons.accounts.mfa import has_mfa
+
+    context = {
+        "form": form,
+        "password_form": password_form,
+        "subject": subject,
+        "lock_form": LockForm(),
+        "team_grants": RoleGrant.objects.filter(team__members=subject).select_related("role", "team"),
+        "has_mfa": has_mfa(subject),
+    }
+    status = 400 if (form.errors or password_form.errors) else 200
+    return render(request, "web/pages/admin/user_form.html", context, status=status)
+
+
+@require_POST
+@admin_view(ADMIN)
+def user_lock(request, pk: int):
+    subject = get_object_or_404(User, pk=pk)
+    form = LockForm(request.POST)
+    form.is_valid()
+    try:
+        if request.POST.get("action") == "unlock":
+            services.unlock_user(subject, actor=request.user)
+            messages.success(request, _("The account is unlocked."))
+        else:
+            services.lock_user(subject, actor=request.user, reason=form.cleaned_data.get("reason", ""))
+            messages.success(request, _("The account is locked: its sessions and API tokens are ended."))
+    except ParlonsError as exc:
+        messages.error(request, str(exc))
+    return redirect("admin_user", pk=subject.pk)
+
+
+@require_POST
+@admin_view(ADMIN)
+def user_reset_mfa(request, pk: int):
+    from parlons.accounts.mfa import reset_mfa
+
+    subject = get_object_or_404(User, pk=pk)
+    reset_mfa(subject, actor=request.user)
+    messages.success(
+        request, _("Two-step sign-in is reset: the person enrols a new authenticator at sign-in.")
+    )
+    return redirect("admin_user", pk=subject.pk)
+
+
+@login_required
+def preferences(request):
+    """The signed-in person's own preferences: single-key keyboard shortcuts on or off (WCAG 2.1.4), kept on
+    the profile so the choice holds on every device. Any signed-in user. The shortcut help dialog posts here
+    too (htmx-free ``fetch``), and gets 204 back."""
+    form = ShortcutsForm(
+        request.POST if request.method == "POST" else None,
+        initial={"shortcuts_enabled": request.user.shortcuts_enabled},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.update_user(
+            request.user, actor=request.user, shortcuts_enabled=form.cleaned_data["shortcuts_enabled"]
+        )
+        if request.headers.get("X-Requested-With") == "fetch":
+            return HttpResponse(status=204)
+        messages.success(request, _("Preferences saved."))
+        return redirect("preferences")
+    return render(request, "web/pages/admin/preferences.html", {"form": form})
