@@ -273,3 +273,46 @@ def parse_query(text: str) -> SearchQuery:
 def words_of(text: str) -> list[str]:
     """The words of a text as the index sees them (letters and digits; apostrophes and hyphens split)."""
     return TOKEN_WORD_CHARS.findall(text)
+
+
+def quote_value(value: str) -> str:
+    """A field value as the query language reads it back: quoted when it holds spaces (quotes cannot be
+    escaped, so a double quote inside is dropped)."""
+    value = " ".join(str(value).replace('"', " ").split())
+    return f'"{value}"' if any(c.isspace() for c in value) or ":" in value else value
+
+
+def build_query(
+    *,
+    words: str = "",
+    phrase: str = "",
+    without: str = "",
+    fields: dict[str, list[str]] | None = None,
+    excluded: dict[str, list[str]] | None = None,
+    dates: dict[str, tuple[date | None, date | None]] | None = None,
+) -> str:
+    """The one-line query the advanced-search form stands for: people who do not type the language
+    see what their choices mean, and the same parser reads it. Raises nothing; the result is parsed as usual."""
+    parts: list[str] = []
+    for raw in words.split():
+        # Free words keep their star; a word starting with a minus or holding a colon would read as an operator.
+        word = raw.lstrip("-").replace('"', "")
+        if word:
+            parts.append(f'"{word}"' if ":" in word else word)
+    phrase = " ".join(phrase.replace('"', " ").split())
+    if phrase:
+        parts.append(f'"{phrase}"')
+    for raw in without.split():
+        word = raw.lstrip("-").replace('"', "").rstrip("*")
+        if word:
+            parts.append(f'-"{word}"' if ":" in word else f"-{word}")
+    for name, values in (fields or {}).items():
+        parts.extend(f"{name}:{quote_value(v)}" for v in values if str(v).strip())
+    for name, values in (excluded or {}).items():
+        parts.extend(f"-{name}:{quote_value(v)}" for v in values if str(v).strip())
+    for name, (start, end) in (dates or {}).items():
+        if start or end:
+            first = start.isoformat() if start else ""
+            last = end.isoformat() if end else ""
+            parts.append(f"{name}:{first}" if first and first == last else f"{name}:{first}..{last}")
+    return " ".join(parts)
