@@ -24,6 +24,33 @@ from urllib.parse import parse_qs, urlsplit
 TOKEN_FREE_PREFIXES = ("/cdn/", "/_sim/")
 PROFILE_NAMES = [("Marie", "Tremblay"), ("John", "Smith"), ("Émilie", "Gagnon"), ("Jean-François", "Roy")]
 
+# Approved WhatsApp templates the simulator lists for a business account (GET /{waba-id}/message_templates).
+DEFAULT_TEMPLATES = [
+    {
+        "name": "suivi_demande",
+        "language": "fr_CA",
+        "status": "APPROVED",
+        "category": "UTILITY",
+        "components": [
+            {"type": "BODY", "text": "Bonjour {{1}}, nous avons une réponse à votre demande {{2}}."}
+        ],
+    },
+    {
+        "name": "request_follow_up",
+        "language": "en_US",
+        "status": "APPROVED",
+        "category": "UTILITY",
+        "components": [{"type": "BODY", "text": "Hello {{1}}, we have an answer about your request {{2}}."}],
+    },
+    {
+        "name": "draft_not_approved",
+        "language": "en_US",
+        "status": "PENDING",
+        "category": "MARKETING",
+        "components": [{"type": "BODY", "text": "Not yet approved."}],
+    },
+]
+
 
 @dataclass
 class Recorded:
@@ -80,6 +107,9 @@ class GraphSimulator:
         self.media: dict[str, tuple[bytes, str]] = {}
         self.profiles: dict[str, dict] = {}  # User Profile API answers by id (else a made-up bilingual name)
         self.cdn: dict[str, tuple[bytes, str]] = {}
+        # WhatsApp message templates by business account id (any other account gets DEFAULT_TEMPLATES).
+        self.templates: dict[str, list[dict]] = {}
+        self.private_replied: set[str] = set()  # comment ids that already had their one private reply
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -111,6 +141,7 @@ class GraphSimulator:
             self.created.clear()
             self.faults.clear()
             self.delay = 0.0
+            self.private_replied.clear()
 
     def posts(self, pattern: str = "") -> list[Recorded]:
         """Successful creating calls whose path matches ``pattern``."""
@@ -199,6 +230,8 @@ class GraphSimulator:
         if not m:
             return 404, {}, {"error": {"message": "Unknown path", "code": 100}}
         node, edge = m.group(1), m.group(2)
+        if rec.method == "GET" and edge == "message_templates":
+            return 200, {}, {"data": self.templates.get(node, DEFAULT_TEMPLATES), "paging": {}}
         if rec.method == "GET" and edge is None and node not in self.media and "fields" in rec.query:
             profile = self.profiles.get(node)
             if profile is None:
@@ -252,6 +285,12 @@ class GraphSimulator:
             recipient = (payload or {}).get("recipient") or json.loads(
                 rec.form.get("recipient", "{}") or "{}"
             )
+            comment = recipient.get("comment_id", "")
+            if comment:  # a private reply: once per comment, as on the platform
+                with self._lock:
+                    if comment in self.private_replied:
+                        return 400, {}, {"error": {"message": "Activity already replied to", "code": 10900}}
+                    self.private_replied.add(comment)
             return 200, {}, {"recipient_id": recipient.get("id", ""), "message_id": f"m_SIM{n:08d}"}
         if edge is None:  # POST /{comment-id} with is_hidden
             return 200, {}, {"success": True}
