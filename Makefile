@@ -10,6 +10,9 @@ PIP := PIP_DISABLE_PIP_VERSION_CHECK=1 $(BIN)/python -m pip --quiet
 PARLONS_HOST ?= 127.0.0.1
 PARLONS_PORT ?= $(or $(PORT),8000)
 DEMO_TICKETS ?= 500
+# `make run` plays the Meta platforms on this machine (simulated clients write; replies go to the simulator).
+# SIMULATE=0 serves without it, e.g. when real channel groups are set up.
+SIMULATE ?= 1
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k tokens -x"`.
 PYTEST_ARGS ?=
 
@@ -47,7 +50,7 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	@$(RUN_ENV) $(BIN)/parlons migrate --noinput --verbosity 0
 	@$(RUN_ENV) $(BIN)/parlons demo --if-empty --tickets $(DEMO_TICKETS)
-	@$(RUN_ENV) exec $(BIN)/parlons run --host $(PARLONS_HOST) --port $(PARLONS_PORT)
+	@$(RUN_ENV) exec $(BIN)/parlons run --host $(PARLONS_HOST) --port $(PARLONS_PORT) $(if $(filter 1,$(SIMULATE)),--simulate)
 
 test: install-dev
 	@$(BIN)/pytest -n 2 $(PYTEST_ARGS)

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "parlons.accounts",
     "parlons.tickets",
     "parlons.connectors",
+    "parlons.integrations",
     "parlons.web",
 ]
 
@@ -292,3 +293,33 @@ PARLONS_META_TIMEOUT_SECONDS = float(os.environ.get("PARLONS_META_TIMEOUT_SECOND
 
 # --- search (issue 4) -----------------------------------------------------------------------------
 INSTALLED_APPS.append("parlons.search")
+
+# --- service standards, business hours and reminders (issue 7) ------------------------------------
+INSTALLED_APPS.append("parlons.sla")
+
+# --- data exchange (issue 8: xlsx/rtf/pdf/docx import and export) -----------------------------------
+INSTALLED_APPS.append("parlons.exchange")
+PARLONS_IMPORT_MAX_BYTES = int(os.environ.get("PARLONS_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+PARLONS_IMPORT_MAX_ROWS = int(os.environ.get("PARLONS_IMPORT_MAX_ROWS", "5000"))
+# Ticket exports with more tickets than this run as a background task with a download link.
+PARLONS_EXPORT_SYNC_LIMIT = int(os.environ.get("PARLONS_EXPORT_SYNC_LIMIT", "2000"))
+
+# --- X channel (issue 6: X API v2 webhooks, replies, DMs, polling) ------------------------------------
+PARLONS_X_CONSUMER_SECRET = os.environ.get("PARLONS_X_CONSUMER_SECRET", "")
+PARLONS_X_API_URL = os.environ.get("PARLONS_X_API_URL", "https://api.x.com").rstrip("/")
+PARLONS_X_TIMEOUT_SECONDS = float(os.environ.get("PARLONS_X_TIMEOUT_SECONDS", "15"))
+
+# --- notifications (issue 7 item 6: preferences, digest, desktop, broadcasts) -----------------------
+INSTALLED_APPS.append("parlons.notifications")
+
+# --- reports (issue 8: metrics, standard reports, exports) -----------------------------------------
+INSTALLED_APPS.append("parlons.reports")
+
+# --- automation (issue 7 items 1-3: rules, auto-tagging, assignment) --------------------------------
+INSTALLED_APPS.append("parlons.automation")
+
+# --- e-mail channel (issue 6 items 2-3: IMAP/SMTP, .eml, forwarding to outside people) ---------------
+INSTALLED_APPS.append("parlons.connectors.email")
+PARLONS_EMAIL_IDLE_SECONDS = float(os.environ.get("PARLONS_EMAIL_IDLE_SECONDS", "50"))
+PARLONS_EMAIL_TIMEOUT_SECONDS = float(os.environ.get("PARLONS_EMAIL_TIMEOUT_SECONDS", "30"))
+PARLONS_EMAIL_CA_FILE = os.environ.get("PARLONS_EMAIL_CA_FILE", "")  # a private CA for in-house mail servers

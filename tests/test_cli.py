@@ -348,3 +348,21 @@ def test_demo_then_run_prints_a_sign_in_that_works(monkeypatch, settings, tmp_pa
     assert f"password: {password}" in out.getvalue()
     assert User.objects.get(username="admin").check_password(password)
     assert not (tmp_path / "admin_password").exists()
+
+
+def test_the_demo_comes_with_its_search_index_and_report_figures(settings, tmp_path):
+    # REQ RPT-1: reports over the demo data work at once (the loader writes rows without domain events, so the
+    # demo command rebuilds the search index and the report figures from the tickets).
+    from parlons.accounts.models import User
+    from parlons.reports.models import TicketMetrics
+    from parlons.search.selectors import search_tickets
+    from parlons.tickets.models import Ticket
+
+    settings.DATA_DIR = tmp_path
+    call_command("demo", "--tickets", "12", "--seed", "5", stdout=StringIO())
+    tickets = Ticket.objects.count()
+    assert tickets == 12
+    assert TicketMetrics.objects.count() == tickets
+    subject_word = Ticket.objects.exclude(subject="").values_list("subject", flat=True).first().split()[0]
+    found = search_tickets(User.objects.get(username="admin"), f"{subject_word}*", with_facets=False)
+    assert found.items  # the index follows the loaded tickets

@@ -41,6 +41,8 @@ class User(AbstractUser):
     teams = models.ManyToManyField(Team, blank=True, related_name="members")
     is_bot = models.BooleanField(default=False, help_text="A conversational agent acting through the API.")
     is_away = models.BooleanField(default=False)
+    # WCAG 2.1.4: single-key shortcuts can be turned off; kept on the profile so it holds on every device.
+    shortcuts_enabled = models.BooleanField(_("keyboard shortcuts"), default=True)
     locked_at = models.DateTimeField(null=True, blank=True)
     locked_reason = models.CharField(max_length=255, blank=True)
 

@@ -18,6 +18,7 @@ MANAGE = (
 REPORTS = "reports.view"
 EXPORT = "data.export"
 ADMIN = "system.admin"  # users, teams, roles, channels, security audit
+HANDOFF = "bots.handoff"  # a chatbot hands conversations over to the agents (POST /api/v1/handoffs)
 
 ALL_PERMISSIONS: dict[str, object] = {
     READ: _("Read conversations and their metadata"),
@@ -27,6 +28,7 @@ ALL_PERMISSIONS: dict[str, object] = {
     REPORTS: _("Run and save reports"),
     EXPORT: _("Export data"),
     ADMIN: _("System administration"),
+    HANDOFF: _("Hand conversations over from a chatbot"),
 }
 
 # The default roles created by the first migration and the demo (one per demo user).
@@ -36,6 +38,7 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[str]]] = {
     "lead": ("Team lead", "Chef d'équipe", [READ, WRITE, PUBLISH, MANAGE, REPORTS]),
     "analyst": ("Analyst", "Analyste", [READ, REPORTS, EXPORT]),
     "admin": ("Administrator", "Administrateur", list(ALL_PERMISSIONS)),
+    "bot": ("Chatbot", "Robot conversationnel", [HANDOFF]),
 }
 
 _CACHE_ATTR = "_parlons_perms"

@@ -106,7 +106,7 @@ def create_user(
 def update_user(user: User, *, actor, **fields) -> User:
     """Change profile fields (name, e-mail, language, time zone, teams, away). Users may change their own
     name, language, time zone and availability; everything else needs system.admin."""
-    own_fields = {"first_name", "last_name", "language", "time_zone", "is_away"}
+    own_fields = {"first_name", "last_name", "language", "time_zone", "is_away", "shortcuts_enabled"}
     if not (getattr(actor, "pk", None) == user.pk and set(fields) <= own_fields):
         require(actor, ADMIN)
     allowed = own_fields | {"email", "teams", "is_active"}

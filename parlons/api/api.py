@@ -104,3 +104,24 @@ api.add_router("/v1", catalogue.router)
 api.add_router("/v1", accounts.router)
 api.add_router("/v1", channels.router)
 api.add_router("/v1/search", search_api.router)
+from parlons.api import integrations as integrations_api  # noqa: E402
+
+api.add_router("/v1", integrations_api.router)
+from parlons.api import sla as sla_api  # noqa: E402
+
+api.add_router("/v1", sla_api.router)
+from parlons.api import reports as reports_api  # noqa: E402
+
+api.add_router("/v1/reports", reports_api.router)
+from parlons.api import rules as rules_api  # noqa: E402
+
+api.add_router("/v1/rules", rules_api.router)
+from parlons.api import exchange as exchange_api  # noqa: E402
+
+api.add_router("/v1", exchange_api.router)
+from parlons.api import email as email_api  # noqa: E402
+
+api.add_router("/v1", email_api.router)
+from parlons.api import notifications as notifications_api  # noqa: E402
+
+api.add_router("/v1", notifications_api.router)

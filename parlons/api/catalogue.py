@@ -1,4 +1,5 @@
-"""/api/v1 catalogue: lines of business, tag groups, tags and trackers (ADM-8, OPS-16, OPS-18)."""
+"""/api/v1 catalogue: lines of business, tag groups, tags, trackers, canned responses (ADM-8, OPS-16, OPS-18,
+BEY-4)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pydantic import Field
 
 from parlons.accounts.permissions import READ, require
 from parlons.api.api import via
-from parlons.api.common import ERRORS, Deleted, get_or_404, optional_ref
+from parlons.api.common import ERRORS, Deleted, Lang, get_or_404, optional_ref
 from parlons.api.schemas import TagOut
 from parlons.tickets import services
 from parlons.tickets.models import LineOfBusiness, Tag, TagGroup, Tracker
@@ -230,3 +231,115 @@ def remove_tracker_ticket(request, tracker_id: int, ticket_id: int):
     ticket = get_visible_ticket(request.user, ticket_id)
     services.remove_from_tracker(ticket, tracker, actor=request.user, via=via(request))
     return {"deleted": True}
+
+
+# --- canned responses (BEY-4) ---------------------------------------------------------------------
+class CannedIn(Schema):
+    name: str = Field(..., max_length=120)
+    body_en: str = Field("", max_length=20000)
+    body_fr: str = Field("", max_length=20000)
+    shortcut: str = Field("", max_length=40)
+    team_id: int | None = None
+
+
+class CannedPatch(Schema):
+    name: str | None = Field(None, max_length=120)
+    body_en: str | None = Field(None, max_length=20000)
+    body_fr: str | None = Field(None, max_length=20000)
+    shortcut: str | None = Field(None, max_length=40)
+    team_id: int | None = None
+    is_archived: bool | None = None
+
+
+class CannedOut(Schema):
+    id: int
+    name: str
+    shortcut: str
+    body_en: str
+    body_fr: str
+    team_id: int | None
+    is_archived: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class CannedRendered(Schema):
+    id: int
+    language: str
+    text: str
+
+
+def _team_ref(team_id):
+    from parlons.accounts.models import Team
+
+    return optional_ref(Team, team_id, "team")
+
+
+@router.get("/canned-responses", response={200: list[CannedOut], **ERRORS}, tags=["canned responses"])
+def list_canned(request, q: str = "", include_archived: bool = False):
+    """The canned responses the caller may insert (for everyone, or for one of the caller's teams)."""
+    return list(services.canned_responses_for(request.user, query=q, include_archived=include_archived))
+
+
+@router.post("/canned-responses", response={201: CannedOut, **ERRORS}, tags=["canned responses"])
+def create_canned(request, payload: CannedIn):
+    data = payload.dict()
+    team = _team_ref(data.pop("team_id"))
+    return Status(201, services.create_canned_response(actor=request.user, team=team, **data))
+
+
+def _visible_canned(request, canned_id: int):
+    from parlons.core.errors import NotFound
+
+    found = services.canned_responses_for(request.user, include_archived=True).filter(pk=canned_id).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@router.get(
+    "/canned-responses/{int:canned_id}", response={200: CannedOut, **ERRORS}, tags=["canned responses"]
+)
+def get_canned(request, canned_id: int):
+    return _visible_canned(request, canned_id)
+
+
+@router.patch(
+    "/canned-responses/{int:canned_id}", response={200: CannedOut, **ERRORS}, tags=["canned responses"]
+)
+def patch_canned(request, canned_id: int, payload: CannedPatch):
+    response = _visible_canned(request, canned_id)
+    sent = payload.model_fields_set
+    fields: dict[str, Any] = {
+        name: getattr(payload, name)
+        for name in ("name", "body_en", "body_fr", "shortcut", "is_archived")
+        if name in sent and getattr(payload, name) is not None
+    }
+    if "team_id" in sent:
+        fields["team"] = _team_ref(payload.team_id)
+    return services.update_canned_response(response, actor=request.user, **fields)
+
+
+@router.delete(
+    "/canned-responses/{int:canned_id}", response={200: Deleted, **ERRORS}, tags=["canned responses"]
+)
+def delete_canned(request, canned_id: int):
+    services.delete_canned_response(_visible_canned(request, canned_id), actor=request.user)
+    return {"deleted": True}
+
+
+@router.get(
+    "/tickets/{int:ticket_id}/canned-responses/{int:canned_id}",
+    response={200: CannedRendered, **ERRORS},
+    tags=["canned responses"],
+)
+def render_canned_for_ticket(request, ticket_id: int, canned_id: int, language: Lang | None = None):
+    """The response's text for one ticket, placeholders filled, in ``language`` (default: the ticket's)."""
+    ticket = get_visible_ticket(request.user, ticket_id)
+    response = _visible_canned(request, canned_id)
+    lang = language or ticket.language or "en"
+    return {
+        "id": response.pk,
+        "language": lang,
+        "text": services.render_canned(response, ticket, lang, agent=request.user),
+    }

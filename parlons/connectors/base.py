@@ -52,10 +52,19 @@ class Connector:
         """Hide or unhide a public comment on the platform; raise ``SendError`` if it cannot."""
         from django.utils.translation import gettext as _
 
-        raise SendError(_("Comments cannot be hidden on this platform."), code="not_supported", retryable=False)
+        raise SendError(
+            _("Comments cannot be hidden on this platform."), code="not_supported", retryable=False
+        )
 
     def permalink(self, external_id: str) -> str:
         return ""
+
+    def check_connection(self, group) -> str:
+        """Ask the platform whether the channel group's ids and credentials work ("Test connection" on the set-up
+        screen). Returns what the platform says the account is (its name); raises ``SendError`` if it fails."""
+        from django.utils.translation import gettext as _
+
+        raise SendError(_("This platform has no connection test yet."), code="not_supported", retryable=False)
 
 
 _registry: dict[str, Connector] = {}

@@ -190,3 +190,45 @@ def send_outbound(outbound_id: int) -> str:
         )
         _set_delivery(outbound, Message.Delivery.SENT)
     return outbound.state
+
+
+def retry_failed_reply(message_id: int, *, actor, via: str = "web") -> Message:
+    """Send a failed reply again (the agent's "Retry"): the same queued row and idempotency key, so the platform
+    never gets it twice. Needs tickets.write and tickets.publish on a ticket the actor can see."""
+    from parlons.accounts.permissions import PUBLISH, WRITE, require
+    from parlons.core.errors import Invalid, NotFound
+    from parlons.tickets.services._common import lock_ticket, record
+
+    require(actor, WRITE)
+    require(actor, PUBLISH)
+    with transaction.atomic():
+        message = Message.objects.filter(pk=message_id, direction=Message.Direction.OUT).first()
+        if message is None:
+            raise NotFound()
+        ticket = lock_ticket(actor, message.ticket_id)
+        outbound = OutboundMessage.objects.select_for_update().filter(message=message).first()
+        if outbound is None or outbound.state != OutboundMessage.State.FAILED:
+            raise Invalid(_("Only a reply that failed can be sent again."), code="not_failed")
+        outbound.state = OutboundMessage.State.QUEUED
+        outbound.attempts = 0
+        outbound.last_error = ""
+        outbound.error_code = ""
+        outbound.next_attempt_at = timezone.now()
+        outbound.save(update_fields=["state", "attempts", "last_error", "error_code", "next_attempt_at"])
+        Message.objects.filter(pk=message.pk).update(
+            delivery_status=Message.Delivery.QUEUED, delivery_error=""
+        )
+        record(ticket, "reply.retried", actor=actor, via=via, message=message.pk)
+        publish(
+            "message.delivery_changed",
+            actor_id=getattr(actor, "pk", None),
+            via=via,
+            id=message.pk,
+            status=Message.Delivery.QUEUED,
+            ticket_id=ticket.pk,
+        )
+        from parlons.connectors.tasks import send_outbound_message
+
+        send_outbound_message.enqueue(outbound.pk)
+    message.refresh_from_db()
+    return message

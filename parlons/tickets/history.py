@@ -35,7 +35,23 @@ def describe(event: TicketEvent, language: str | None = None) -> str:
     """A sentence for one history row, in ``language`` (default: the active language)."""
     lang = language or get_language() or "en"
     with override(lang):
-        return _sentence(event, lang)
+        return _by_automation(_sentence(event, lang), event.via or "")
+
+
+def _by_automation(sentence: str, via: str) -> str:
+    """Name the rule (or the automatic tagging / assignment) that made a change (OPS-12)."""
+    if via.startswith("rule:"):
+        from parlons.automation.selectors import rule_name
+
+        name = rule_name(via[5:])
+        if name is None:
+            return _("%(sentence)s — by rule #%(id)s (since deleted)") % {"sentence": sentence, "id": via[5:]}
+        return _("%(sentence)s — by rule “%(name)s”") % {"sentence": sentence, "name": name}
+    if via == "autotag":
+        return _("%(sentence)s — automatic tagging") % {"sentence": sentence}
+    if via == "assignment":
+        return _("%(sentence)s — automatic assignment") % {"sentence": sentence}
+    return sentence
 
 
 def _sentence(event: TicketEvent, lang: str) -> str:
@@ -94,4 +110,33 @@ def _sentence(event: TicketEvent, lang: str) -> str:
         return _("A message was split out into ticket #%(id)s") % {"id": d.get("ticket")}
     if kind == "ticket.split_from":
         return _("Split out of ticket #%(id)s") % {"id": d.get("ticket")}
+    if kind == "reply.retried":
+        return _("A failed reply was sent again")
+    if kind == "handoff.received":
+        return _("Handed over by the chatbot %(bot)s (intent: %(intent)s)") % {
+            "bot": _name(d.get("bot")),
+            "intent": d.get("intent") or "—",
+        }
+    if kind in ("sla.warning", "sla.breached"):  # service standards (parlons.sla)
+        target = _("first response") if d.get("target") == "first_response" else _("resolution")
+        if kind == "sla.warning":
+            return _("Service standard at risk: %(target)s due soon") % {"target": target}
+        return _("Service standard missed: %(target)s is overdue") % {"target": target}
+    if kind == "reminder.set":
+        return _("Reminder set")
+    if kind == "reminder.cancelled":
+        return _("Reminder cancelled")
+    if kind == "reminder.due":
+        return _("Reminder sent")
+    if kind == "email.forwarded":  # forward to an outside person (parlons.connectors.email)
+        return _("Forwarded by e-mail to %(address)s") % {"address": d.get("to", "")}
+    if kind == "email.forward_failed":
+        return _("The forward to %(address)s could not be sent: %(error)s") % {
+            "address": d.get("to", ""),
+            "error": d.get("error", ""),
+        }
+    if kind == "email.forward_answered":
+        return _("%(address)s answered the forward (added as an internal note)") % {
+            "address": d.get("from", "")
+        }
     return kind

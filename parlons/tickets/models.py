@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 
@@ -65,6 +66,9 @@ class ContactIdentity(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["platform", "external_id"], name="uniq_identity")]
+        # The inbox's contact-handle filter compares case-insensitively (UPPER(handle) = UPPER(%s) on
+        # PostgreSQL): this index serves it.
+        indexes = [models.Index(Upper("handle"), name="identity_handle_upper")]
         verbose_name_plural = "contact identities"
 
 
@@ -396,3 +400,41 @@ class TicketEvent(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
+
+
+class CannedResponse(models.Model):
+    """A prepared answer in English and French that agents insert into a reply (BEY-4).
+
+    ``team`` null means the response is offered to everyone; otherwise to that team's members (and to anyone
+    holding tickets.manage). ``shortcut`` is a short keyword typed after ``/`` in the composer."""
+
+    name = models.CharField(_("name"), max_length=120)
+    shortcut = models.SlugField(_("shortcut"), max_length=40, blank=True)
+    body_en = models.TextField(_("English text"), blank=True)
+    body_fr = models.TextField(_("French text"), blank=True)
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="canned_responses"
+    )
+    is_archived = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shortcut"], condition=~Q(shortcut=""), name="uniq_canned_shortcut"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def body_in(self, language: str) -> str:
+        """The text in ``language``, falling back to the other language when that one is empty."""
+        if language == "fr":
+            return self.body_fr or self.body_en
+        return self.body_en or self.body_fr

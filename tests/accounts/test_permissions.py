@@ -12,6 +12,7 @@ from parlons.accounts.permissions import (
     ALL_PERMISSIONS,
     DEFAULT_ROLES,
     EXPORT,
+    HANDOFF,
     MANAGE,
     PUBLISH,
     READ,
@@ -35,12 +36,13 @@ EXPECTED_DEFAULT_ROLES = {
     "agent": {READ, WRITE, PUBLISH},
     "lead": {READ, WRITE, PUBLISH, MANAGE, REPORTS},
     "analyst": {READ, REPORTS, EXPORT},
-    "admin": {READ, WRITE, PUBLISH, MANAGE, REPORTS, EXPORT, ADMIN},
+    "admin": {READ, WRITE, PUBLISH, MANAGE, REPORTS, EXPORT, ADMIN, HANDOFF},
+    "bot": {HANDOFF},  # OPS-2: a chatbot's account may only hand conversations over
 }
 
 
 def test_permission_codes_cover_adm5_req_adm5():
-    assert set(ALL_PERMISSIONS) == {READ, WRITE, PUBLISH, MANAGE, REPORTS, EXPORT, ADMIN}
+    assert set(ALL_PERMISSIONS) == {READ, WRITE, PUBLISH, MANAGE, REPORTS, EXPORT, ADMIN, HANDOFF}
     assert {slug: set(perms) for slug, (_en, _fr, perms) in DEFAULT_ROLES.items()} == EXPECTED_DEFAULT_ROLES
 
 

@@ -24,6 +24,8 @@ from parlons.tickets.services import channel_for
 from parlons.tickets.models import ChannelGroup
 user = User.objects.create_user(username="lead", password=%(password)r, language="en")
 RoleGrant.objects.create(role=Role.objects.get(slug="lead"), user=user)
+other = User.objects.create_user(username="max", first_name="Max", password=%(password)r, language="en")
+RoleGrant.objects.create(role=Role.objects.get(slug="agent"), user=other)
 group = ChannelGroup.objects.create(channel=channel_for("api"), name="Live API", external_id="live-api")
 _, key = create_token(user, actor=user, name="e2e")
 print("KEY", key, group.pk)
@@ -105,3 +107,47 @@ def test_ticket_from_another_process_appears_live_req_ui2_ops8_ui5(browser, serv
     page.wait_for_selector("#ticket-list >> text=Appears without a reload")
     page.wait_for_function("document.getElementById('live-region').textContent.includes('updated')")
     context.close()
+
+
+def _signed_in(browser, server, username):
+    context = browser.new_context(base_url=server["url"], bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url("**/")
+    return context, page
+
+
+def test_two_agents_on_one_ticket_see_each_other_typing_and_replies_req_ui2(browser, server):
+    # REQ UI-2: the "someone is typing/viewing" hint, and another agent's reply appears without a reload.
+    response = httpx.post(
+        f"{server['url']}/api/v1/tickets",
+        headers={"Authorization": f"Bearer {server['key']}"},
+        json={
+            "channel_group": server["group"],
+            "contact": {"id": "live-2", "handle": "two.agents", "name": "Deux Agents"},
+            "body": "Une question pour deux agents",
+        },
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    ticket = response.json()["id"]
+    lea_context, lea = _signed_in(browser, server, "lead")
+    max_context, max_ = _signed_in(browser, server, "max")
+    lea.goto(f"/tickets/{ticket}/")
+    max_.goto(f"/tickets/{ticket}/")
+    lea.wait_for_selector("#presence:not([hidden]) >> text=Max")  # Max is here too
+    max_.wait_for_selector("#presence:not([hidden])")
+    max_.fill("#composer-body", "Je m'en occupe")  # typing
+    max_.locator("#composer-body").press("End")
+    lea.wait_for_selector("#presence >> text=typing")
+    lea.fill("#composer-body", "Réponse de Léa, visible par Max sans recharger")
+    lea.locator("#composer button[type=submit]").click()
+    lea.wait_for_url(f"**/tickets/{ticket}/**")
+    max_.wait_for_selector("ol.timeline >> text=Réponse de Léa, visible par Max sans recharger")
+    assert max_.input_value("#composer-body") == "Je m'en occupe"  # what Max was typing is untouched
+    lea_context.close()
+    max_context.close()

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from parlons.connectors.base import Connector, SendError, SendResult, register
 from parlons.connectors.meta.common import from_s, group_for, load, token
 from parlons.connectors.meta.graph import GraphClient
+from parlons.connectors.meta.send import send_messaging
 from parlons.tickets.models import MessageKind, Platform
 
 VERBS = {"edited": "edited", "edit": "edited", "remove": "deleted", "hide": "hidden", "unhide": "unhidden"}
@@ -25,6 +26,11 @@ def comment_permalink(comment_id: str, post_id: str = "") -> str:
 
 class FacebookConnector(Connector):
     platform = Platform.FACEBOOK
+
+    def check_connection(self, group):
+        from parlons.connectors.meta.common import check_graph_connection
+
+        return check_graph_connection(group, "page_token", "id,name")
 
     def parse(self, event):
         from parlons.tickets.services import InboundMessage, PlatformEvent, Sender
@@ -82,6 +88,8 @@ class FacebookConnector(Connector):
 
     def send(self, outbound):
         message = outbound.message
+        if (message.metadata or {}).get("private_reply_to"):  # by Messenger, to the commenter
+            return send_messaging(outbound)
         parent = message.parent
         if parent is None or not parent.external_id:
             raise SendError(_("There is no comment to reply to."), code="no_parent", retryable=False)

@@ -15,6 +15,11 @@ from parlons.tickets.models import MessageKind, Platform
 class InstagramConnector(Connector):
     platform = Platform.INSTAGRAM
 
+    def check_connection(self, group):
+        from parlons.connectors.meta.common import check_graph_connection
+
+        return check_graph_connection(group, "page_token", "id,username,name")
+
     def parse(self, event):
         from parlons.tickets.services import InboundMessage, Sender
 
@@ -57,7 +62,7 @@ class InstagramConnector(Connector):
 
     def send(self, outbound):
         message = outbound.message
-        if message.kind != MessageKind.COMMENT:
+        if message.kind != MessageKind.COMMENT or (message.metadata or {}).get("private_reply_to"):
             return send_messaging(outbound)
         parent = message.parent
         if parent is None or not parent.external_id:

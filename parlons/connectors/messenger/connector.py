@@ -12,6 +12,11 @@ from parlons.tickets.models import MessageKind, Platform
 class MessengerConnector(Connector):
     platform = Platform.MESSENGER
 
+    def check_connection(self, group):
+        from parlons.connectors.meta.common import check_graph_connection
+
+        return check_graph_connection(group, "page_token", "id,name")
+
     def parse(self, event):
         return parse_messaging(event, self.platform, MessageKind.MESSAGE)
 

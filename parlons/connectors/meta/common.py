@@ -80,22 +80,34 @@ def from_s(value) -> datetime | None:
 
 
 def check_window(outbound, now: datetime) -> None:
-    """Messenger and WhatsApp accept free-form replies only within 24 hours of the person's last message."""
+    """Messenger and WhatsApp accept free-form replies only within 24 hours of the person's last message;
+    Messenger and Instagram accept a reply tagged ``HUMAN_AGENT`` within 7 days; a WhatsApp template may be
+    sent at any time (parlons.connectors.window)."""
+    from parlons.connectors.window import HUMAN_AGENT, HUMAN_AGENT_WINDOW
+
+    metadata = outbound.message.metadata or {}
+    if metadata.get("template"):
+        return
+    tagged = metadata.get("messaging_tag") == HUMAN_AGENT
     last = (
         Message.objects.filter(ticket_id=outbound.message.ticket_id, direction=Message.Direction.IN)
         .order_by("-created_at")
         .values_list("created_at", flat=True)
         .first()
     )
-    if last is None or now - last > WINDOW:
-        raise SendError(
-            _(
+    limit = HUMAN_AGENT_WINDOW if tagged else WINDOW
+    if last is None or now - last > limit:
+        if tagged:
+            message = _(
+                "This reply cannot be sent: even with the human-agent tag, the platform only accepts replies "
+                "within 7 days of the client's last message."
+            )
+        else:
+            message = _(
                 "This reply cannot be sent: the platform only accepts replies within 24 hours of the client's "
                 "last message. Wait for the client to write again, or contact them another way."
-            ),
-            code="outside_window",
-            retryable=False,
-        )
+            )
+        raise SendError(message, code="outside_window", retryable=False)
 
 
 def fetch_file(client: GraphClient, url: str, filename: str, declared: str = "", *, authenticated=True):
@@ -321,3 +333,14 @@ def parse_messaging(event, platform: str, kind: str) -> list:
                 )
             ]
     return []
+
+
+def check_graph_connection(group: ChannelGroup, token_name: str, fields: str = "id,name") -> str:
+    """``GET /{id}?fields=…`` with the group's token: the page, account or number the platform knows."""
+    if not group.external_id:
+        raise SendError(
+            _("Enter the platform's id for this channel group first."), code="no_external_id", retryable=False
+        )
+    data = GraphClient(token(group, token_name)).get(group.external_id, params={"fields": fields})
+    described = [str(data[key]) for key in fields.split(",") if key != "id" and data.get(key)]
+    return " – ".join(described) or str(data.get("id", group.external_id))

@@ -46,6 +46,11 @@ def _contacts_text(contacts: list) -> str:
 class WhatsAppConnector(Connector):
     platform = Platform.WHATSAPP
 
+    def check_connection(self, group):
+        from parlons.connectors.meta.common import check_graph_connection
+
+        return check_graph_connection(group, "access_token", "id,display_phone_number,verified_name")
+
     def parse(self, event):
         from parlons.tickets.services import InboundMessage, PlatformEvent, Sender
 
@@ -190,7 +195,15 @@ class WhatsAppConnector(Connector):
         if message.parent_id and message.parent.external_id and message.parent.direction == "in":
             base["context"] = {"message_id": message.parent.external_id}
         ids = []
-        if message.body:
+        template = (message.metadata or {}).get("template")
+        if template:  # outside the 24-hour window: an approved template, its values in the body
+            parameters = [{"type": "text", "text": str(p)} for p in template.get("parameters", [])]
+            payload = {"name": template["name"], "language": {"code": template["language"]}}
+            if parameters:
+                payload["components"] = [{"type": "body", "parameters": parameters}]
+            data = client.post(path, json={**base, "type": "template", "template": payload})
+            ids.append(str(((data.get("messages") or [{}])[0]).get("id", "")))
+        elif message.body:
             data = client.post(
                 path, json={**base, "type": "text", "text": {"body": message.body, "preview_url": False}}
             )

@@ -2,20 +2,28 @@
 writes the ticket history and publishes its domain event after commit."""
 
 from parlons.tickets.services.catalogue import (
+    archive_canned_response,
+    canned_responses_for,
     channel_for,
+    create_canned_response,
     create_channel_group,
     create_group_set,
     create_line_of_business,
     create_tag,
     create_tag_group,
     create_tracker,
+    delete_canned_response,
     delete_channel_group,
     delete_group_set,
     delete_tag,
     delete_tracker,
+    render_canned,
+    update_canned_response,
     update_channel_group,
     update_group_set,
+    update_line_of_business,
     update_tag,
+    update_tag_group,
     update_tracker,
 )
 from parlons.tickets.services.conversation import add_note, reply, split_message
@@ -39,6 +47,12 @@ from parlons.tickets.services.properties import (
 )
 
 __all__ = [
+    "archive_canned_response",
+    "canned_responses_for",
+    "create_canned_response",
+    "delete_canned_response",
+    "render_canned",
+    "update_canned_response",
     "UNSET",
     "Changes",
     "InboundMessage",
@@ -75,7 +89,9 @@ __all__ = [
     "split_message",
     "tags_by_slug",
     "update_channel_group",
+    "update_line_of_business",
     "update_tag",
+    "update_tag_group",
     "update_ticket",
     "update_tracker",
 ]

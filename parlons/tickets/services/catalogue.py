@@ -1,7 +1,9 @@
 """Administration of the catalogue agents work with: tags, tag groups, lines of business, trackers and
-channel groups (ADM-8, OPS-16, OPS-18)."""
+channel groups, canned responses (ADM-8, OPS-16, OPS-18, BEY-4)."""
 
 from __future__ import annotations
+
+import re
 
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
@@ -14,6 +16,7 @@ from parlons.core.crypto import encrypt_json
 from parlons.core.errors import Conflict, Invalid
 from parlons.core.events import publish
 from parlons.tickets.models import (
+    CannedResponse,
     Channel,
     ChannelGroup,
     GroupSet,
@@ -83,6 +86,45 @@ def create_tag_group(
         line_of_business=line_of_business or (parent.line_of_business if parent else None),
     )
     return _save_unique(group, _("A tag group with this identifier already exists."))
+
+
+@transaction.atomic
+def update_line_of_business(
+    lob: LineOfBusiness, *, actor, name_en: str | None = None, name_fr: str | None = None, is_archived=None
+) -> LineOfBusiness:
+    """Rename or archive a line of business (OPS-16). Needs tickets.manage. The slug stays (search uses it)."""
+    require(actor, MANAGE)
+    lob.name_en, lob.name_fr = _names(
+        lob.name_en if name_en is None else name_en, lob.name_fr if name_fr is None else name_fr
+    )
+    if is_archived is not None:
+        lob.is_archived = bool(is_archived)
+    lob.save()
+    return lob
+
+
+_UNSET = object()
+
+
+@transaction.atomic
+def update_tag_group(
+    group: TagGroup,
+    *,
+    actor,
+    name_en: str | None = None,
+    name_fr: str | None = None,
+    line_of_business=_UNSET,
+) -> TagGroup:
+    """Rename a tag group or subgroup, or change its line of business (SRCH-7). Needs tickets.manage. The
+    slug stays (search uses it: ``taggroup:slug``)."""
+    require(actor, MANAGE)
+    group.name_en, group.name_fr = _names(
+        group.name_en if name_en is None else name_en, group.name_fr if name_fr is None else name_fr
+    )
+    if line_of_business is not _UNSET:
+        group.line_of_business = line_of_business
+    group.save()
+    return group
 
 
 # --- tags -----------------------------------------------------------------------------------------
@@ -307,3 +349,133 @@ def delete_channel_group(group: ChannelGroup, *, actor) -> None:
             _("This channel group has tickets; deactivate it instead of deleting it."), code="group_in_use"
         )
     group.delete()
+
+
+# --- canned responses (BEY-4) ---------------------------------------------------------------------
+_CANNED_FIELDS = {"name", "shortcut", "body_en", "body_fr", "team", "is_archived"}
+PLACEHOLDERS = ("contact_name", "ticket_id", "agent_name")
+_PLACEHOLDER_RE = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+
+
+def _clean_canned(response: CannedResponse) -> None:
+    response.name = (response.name or "").strip()[:120]
+    if not response.name:
+        raise Invalid(_("A canned response needs a name."), code="name_required", details={"field": "name"})
+    shortcut = (response.shortcut or "").strip().lstrip("/")
+    response.shortcut = slugify(shortcut)[:40] if shortcut else ""
+    if shortcut and not response.shortcut:
+        raise Invalid(
+            _("The shortcut must contain letters or digits."),
+            code="bad_shortcut",
+            details={"field": "shortcut"},
+        )
+    response.body_en = (response.body_en or "").strip()
+    response.body_fr = (response.body_fr or "").strip()
+    if not response.body_en and not response.body_fr:
+        raise Invalid(
+            _("Write the text in English, in French, or both."),
+            code="body_required",
+            details={"field": "body_en"},
+        )
+
+
+def _save_canned(response: CannedResponse) -> CannedResponse:
+    return _save_unique(
+        response, _("The shortcut “%(shortcut)s” is already used.") % {"shortcut": response.shortcut}
+    )
+
+
+@transaction.atomic
+def create_canned_response(
+    *,
+    actor,
+    name: str,
+    body_en: str = "",
+    body_fr: str = "",
+    shortcut: str = "",
+    team=None,
+) -> CannedResponse:
+    """Create a canned response (BEY-4). Needs tickets.manage. ``team`` None offers it to everyone."""
+    require(actor, MANAGE)
+    response = CannedResponse(
+        name=name,
+        body_en=body_en,
+        body_fr=body_fr,
+        shortcut=shortcut,
+        team=team,
+        created_by=actor_user(actor),
+    )
+    _clean_canned(response)
+    _save_canned(response)
+    publish("canned_response.created", actor_id=getattr(actor, "pk", None), id=response.pk)
+    return response
+
+
+@transaction.atomic
+def update_canned_response(response: CannedResponse, *, actor, **fields) -> CannedResponse:
+    """Change a canned response's name, shortcut, texts, team or archived state. Needs tickets.manage."""
+    require(actor, MANAGE)
+    unknown = set(fields) - _CANNED_FIELDS
+    if unknown:
+        raise Invalid(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    for name, value in fields.items():
+        setattr(response, name, value)
+    _clean_canned(response)
+    _save_canned(response)
+    publish("canned_response.updated", actor_id=getattr(actor, "pk", None), id=response.pk)
+    return response
+
+
+def archive_canned_response(response: CannedResponse, *, actor, archived: bool = True) -> CannedResponse:
+    """Archive (hide from the composer, keep for reference) or restore a canned response."""
+    return update_canned_response(response, actor=actor, is_archived=archived)
+
+
+@transaction.atomic
+def delete_canned_response(response: CannedResponse, *, actor) -> None:
+    require(actor, MANAGE)
+    pk = response.pk
+    response.delete()
+    publish("canned_response.deleted", actor_id=getattr(actor, "pk", None), id=pk)
+
+
+def canned_responses_for(user, *, query: str = "", include_archived: bool = False):
+    """The canned responses ``user`` may insert: those for everyone and those of the user's teams (all of
+    them for holders of tickets.manage). Needs tickets.read; filtered by name or shortcut when ``query``."""
+    from django.db.models import Q
+
+    from parlons.accounts.permissions import READ, has_perm
+
+    require(user, READ)
+    qs = CannedResponse.objects.select_related("team")
+    if not include_archived:
+        qs = qs.filter(is_archived=False)
+    if not has_perm(user, MANAGE):
+        team_ids = list(user.teams.values_list("pk", flat=True)) if getattr(user, "pk", None) else []
+        qs = qs.filter(Q(team__isnull=True) | Q(team_id__in=team_ids))
+    query = (query or "").strip().lstrip("/")
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(shortcut__icontains=query))
+    return qs
+
+
+def render_canned(response: CannedResponse, ticket=None, language: str = "en", *, agent=None) -> str:
+    """The response's text in ``language`` with the known placeholders filled in.
+
+    Only ``{contact_name}``, ``{ticket_id}`` and ``{agent_name}`` are replaced, by plain text (no format
+    strings, no attribute access), so a canned text can never reach into objects; any other brace stays as
+    written. A placeholder whose value is unknown becomes an empty string (the contact name falls back to the
+    contact's handle)."""
+    values = {"contact_name": "", "ticket_id": "", "agent_name": ""}
+    if ticket is not None:
+        values["ticket_id"] = str(ticket.pk)
+        contact = getattr(ticket, "contact", None)
+        if contact is not None:
+            name = contact.name
+            if not name:
+                identity = contact.identities.order_by("pk").first()
+                name = (identity.display_name or identity.handle) if identity else ""
+            values["contact_name"] = name
+    if agent is not None and getattr(agent, "pk", None):
+        values["agent_name"] = agent.get_full_name() or agent.username
+    return _PLACEHOLDER_RE.sub(lambda m: values[m.group(1)], response.body_in(language))

@@ -42,6 +42,7 @@ def reply(
     via: str = "web",
     attachments: list[IncomingFile] | None = None,
     parent: Message | None = None,
+    metadata: dict | None = None,
 ) -> Message:
     """Publish a reply to the client: stores the outgoing message, queues it for the platform
     (``OutboundMessage`` + send task) and sets the first-response time. Needs tickets.write and
@@ -71,6 +72,7 @@ def reply(
         parent=parent,
         delivery_status=Message.Delivery.QUEUED,
         created_at=now,
+        metadata=metadata or {},  # how to send it, for the connector (e.g. a Messenger message tag)
     )
     _store_attachments(message, attachments)
     from parlons.connectors.services import queue_outbound

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from parlons.accounts.permissions import READ, WRITE, has_perm
 from parlons.core.errors import Invalid
 from parlons.tickets.models import ContactIdentity, Message, Tag, Ticket
-from parlons.tickets.selectors import TicketFilters, page_of_tickets
+from parlons.tickets.selectors import TicketFilters, page_of_tickets, tickets_visible_to
 from parlons.tickets.services import UNSET, Changes, bulk_update, resolve_refs
 from parlons.tickets.services.properties import MAX_BULK
 from parlons.web.forms import SAVED_VIEWS, UNCHANGED, BulkForm, InboxFilterForm, day_start
@@ -140,6 +140,16 @@ def saved_views(user) -> list[dict]:
     ]
 
 
+def own_views(user) -> list[dict]:
+    """The inbox views a user saved (their filters under a name), after the standard ones."""
+    from parlons.search.models import SavedSearch
+
+    return [
+        {"id": v.pk, "label": v.name, "url": "/?" + v.query, "query": v.query}
+        for v in SavedSearch.objects.filter(user=user, kind=SavedSearch.Kind.INBOX)
+    ]
+
+
 @login_required
 def inbox(request):
     form = InboxFilterForm(request.GET)
@@ -147,6 +157,8 @@ def inbox(request):
     context.update(
         {
             "saved_views": saved_views(request.user),
+            "own_views": own_views(request.user),
+            "current_query": request.GET.copy().urlencode(),
             "current_view": request.GET.get("view", ""),
             "bulk_form": BulkForm(),
             "list_url": request.path,
@@ -161,6 +173,13 @@ def inbox(request):
 def _ids_matching(request) -> list[int]:
     """Every ticket matching the filters the list showed (OPS-21: "all results of a filter"), up to the bulk
     limit; the filters come back with the form as the list's query string and, for a tracker, its id."""
+    if "search_query" in request.POST:  # the bulk panel of the search page: every result of the search
+        from parlons.search.selectors import filter_by_query
+
+        visible = filter_by_query(
+            tickets_visible_to(request.user), request.POST["search_query"], request.user
+        )
+        return list(visible.order_by("-created_at", "-id").values_list("pk", flat=True)[:MAX_BULK])
     form = InboxFilterForm(QueryDict(request.POST.get("filter_query", "")))
     if not form.is_valid():
         return []
@@ -266,7 +285,15 @@ def bulk(request):
                 (k, v)
                 for k in request.POST
                 if k
-                not in {"csrfmiddlewaretoken", "ids", "confirm", "scope", "filter_query", "tracker_scope"}
+                not in {
+                    "csrfmiddlewaretoken",
+                    "ids",
+                    "confirm",
+                    "scope",
+                    "filter_query",
+                    "tracker_scope",
+                    "search_query",
+                }
                 for v in request.POST.getlist(k)
             ],
             "next": back,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from parlons.accounts.permissions import MANAGE, PUBLISH, WRITE, has_perm
+from parlons.connectors.window import options_from_form
 from parlons.core.errors import Invalid, NotFound
 from parlons.tickets.files import IncomingFile
 from parlons.tickets.history import describe
@@ -138,7 +139,9 @@ def compose(request, pk: int):
                 ]
                 for file in files:
                     file.checked()  # refused files are reported before anything is stored
-                reply(ticket, body, actor=request.user, attachments=files)
+                # How to send it (private reply, human-agent tag, WhatsApp template): parlons.connectors.window
+                metadata, body = options_from_form(ticket, request.POST, body)
+                reply(ticket, body, actor=request.user, attachments=files, metadata=metadata)
                 messages.success(request, _("Reply queued for sending."))
             return _back(ticket.pk, "#composer")
         except Invalid as exc:

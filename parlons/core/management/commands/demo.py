@@ -66,6 +66,8 @@ class Command(BaseCommand):
         from django.core.management import call_command
 
         call_command("reindex", stdout=self.stdout)
+        # Likewise the report figures, which the services keep current on a live system (issue 8).
+        call_command("reports", "rebuild", stdout=self.stdout)
 
         new_users = set(getattr(result, "new_users", result.usernames))
         demo_users = [name for name in result.usernames if name in DEMO_USERNAMES] or result.usernames[:5]

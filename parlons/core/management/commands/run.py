@@ -128,8 +128,17 @@ class Command(BaseCommand):
             action="store_true",
             help="Do not run a task worker in this process (run `parlons worker` separately).",
         )
+        parser.add_argument(
+            "--simulate",
+            action="store_true",
+            help="Play Facebook, Messenger and WhatsApp on this machine: the Graph API simulator answers "
+            "Parlons' calls and a simulated client writes every --simulate-interval seconds (demo, training).",
+        )
+        parser.add_argument("--simulate-interval", type=float, default=30.0, help="Seconds between messages.")
 
-    def handle(self, *args, host: str, port: int, no_worker: bool, **options):
+    def handle(
+        self, *args, host: str, port: int, no_worker: bool, simulate=False, simulate_interval=30.0, **options
+    ):
         from parlons.accounts.services import ensure_default_roles
 
         self.stdout.write("Parlons: preparing the database...")
@@ -140,6 +149,16 @@ class Command(BaseCommand):
         display_host = f"[{host}]" if ":" in host else host
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else display_host}:{port}/"  # noqa: S104
         self._print_banner(url, created)
+        if simulate:
+            from parlons.simulator import live
+
+            info = live.start(url.rstrip("/"), interval=max(1.0, simulate_interval))
+            self.stdout.write(
+                f"  Simulated Meta platforms: the Graph API simulator at {info['graph_url']};\n"
+                f"  a simulated client writes every {info['interval']:g} s to: {', '.join(info['groups'])}.\n"
+                '  Replies to them "go out" to the simulator. (Leave out --simulate for real platforms.)'
+            )
+            self.stdout.flush()
 
         if not no_worker:
             from parlons.core.worker import start_worker_thread

@@ -3,7 +3,8 @@
 ``parlons simulate graph`` runs the fake Graph API (point PARLONS_META_GRAPH_URL at the printed URL);
 ``parlons simulate traffic --url http://127.0.0.1:8000/webhooks/meta`` posts signed EN/FR deliveries
 (comments, messages with images and PDFs, WhatsApp messages, duplicates, bursts) to a running Parlons;
-``parlons simulate fail --status 429 --retry-after 30`` tells a running simulator to fail its next calls."""
+``parlons simulate fail --status 429 --retry-after 30`` tells a running simulator to fail its next calls;
+``parlons simulate x`` runs the X API simulator and ``parlons simulate x-traffic`` posts signed X deliveries."""
 
 from __future__ import annotations
 
@@ -42,9 +43,23 @@ class Command(BaseCommand):
         fail.add_argument("--status", type=int, default=500)
         fail.add_argument("--count", type=int, default=1)
         fail.add_argument("--retry-after", default="")
+        # X (issue 6): the X API v2 simulator and signed X webhook deliveries.
+        xsim = sub.add_parser("x", help="Run the X API v2 simulator until stopped (PARLONS_X_API_URL).")
+        xsim.add_argument("--host", default="127.0.0.1")
+        xsim.add_argument("--port", type=int, default=8766)
+        xsim.add_argument("--token", default="", help="Bearer token the simulator requires (default: any).")
+        xsim.add_argument("--account-id", default="1111111111111111111")
+        xgen = sub.add_parser("x-traffic", help="Post signed X deliveries (both webhook formats) to Parlons.")
+        xgen.add_argument("--url", default="http://127.0.0.1:8000/webhooks/x")
+        xgen.add_argument("--secret", default="", help="Consumer secret (default: PARLONS_X_CONSUMER_SECRET)")
+        xgen.add_argument("--count", type=int, default=20)
+        xgen.add_argument("--duplicates", type=float, default=0.1)
+        xgen.add_argument("--pause", type=float, default=0.0)
+        xgen.add_argument("--account-id", default="1111111111111111111")
+        xgen.add_argument("--seed", type=int, default=1)
 
     def handle(self, *args, action: str, **options):
-        getattr(self, f"_{action}")(**options)
+        getattr(self, f"_{action.replace('-', '_')}")(**options)
 
     def _graph(self, *, host, port, token, delay, **_):
         from parlons.simulator.graph import GraphSimulator
@@ -85,3 +100,31 @@ class Command(BaseCommand):
         payload = {"status": status, "count": count, "retry_after": retry_after}
         response = httpx.post(f"{simulator.rstrip('/')}/_sim/fail", json=payload, timeout=10)
         self.stdout.write(response.text)
+
+    def _x(self, *, host, port, token, account_id, **_):
+        from parlons.simulator.x import XSimulator
+
+        sim = XSimulator(host, port, token=token, account_id=account_id)
+        sim.start()
+        self.stdout.write(f"X API simulator on {sim.url} (requests: {sim.url}/_sim/requests). Ctrl+C stops.")
+        self.stdout.flush()
+        try:
+            assert sim._thread is not None
+            sim._thread.join()
+        except KeyboardInterrupt:
+            sim.stop()
+
+    def _x_traffic(self, *, url, secret, count, duplicates, pause, account_id, seed, **_):
+        from parlons.simulator.x import XTraffic
+
+        secret = secret or settings.PARLONS_X_CONSUMER_SECRET
+        if not secret:
+            raise CommandError("Give --secret or set PARLONS_X_CONSUMER_SECRET.")
+        try:
+            statuses, seconds = XTraffic(account_id=account_id, seed=seed).run(
+                url, secret, count=count, duplicates=duplicates, pause=pause
+            )
+        except httpx.HTTPError as exc:
+            raise CommandError(f"Cannot reach {url}: {exc}")
+        summary = ", ".join(f"HTTP {k}: {v}" for k, v in sorted(statuses.items()))
+        self.stdout.write(f"Posted {sum(statuses.values())} X deliveries in {seconds:.2f} s ({summary}).")

@@ -1,10 +1,24 @@
 // Keyboard shortcuts (UI-5): j/k move, x selects, Enter opens, ? shows the help, / focuses the handle search.
-// Single-key shortcuts can be turned off (WCAG 2.1.4); the choice is kept in this browser (localStorage).
+// Single-key shortcuts can be turned off (WCAG 2.1.4); the choice is saved on the user's profile (so it holds
+// on every device; the page says it in data-shortcuts) and mirrored in this browser (localStorage).
 const KEY = "parlons.shortcuts";
-const enabled = () => localStorage.getItem(KEY) !== "off";
 const help = document.getElementById("shortcut-help");
+const enabled = () => (help ? help.dataset.shortcuts !== "off" : localStorage.getItem(KEY) !== "off");
 const toggle = document.getElementById("shortcuts-enabled");
 const helpButton = document.getElementById("shortcut-help-button");
+
+function saveShortcuts(on) {
+  if (help) help.dataset.shortcuts = on ? "on" : "off";
+  localStorage.setItem(KEY, on ? "on" : "off");
+  const form = document.getElementById("shortcuts-form");
+  if (!form) return;
+  fetch(form.action, {
+    method: "POST",
+    body: new FormData(form),
+    headers: { "X-Requested-With": "fetch" },
+    credentials: "same-origin",
+  }).catch(() => {});
+}
 
 function openHelp() {
   if (help && !help.open) help.showModal();
@@ -12,7 +26,7 @@ function openHelp() {
 
 if (toggle) {
   toggle.checked = enabled();
-  toggle.addEventListener("change", () => localStorage.setItem(KEY, toggle.checked ? "on" : "off"));
+  toggle.addEventListener("change", () => saveShortcuts(toggle.checked));
 }
 if (helpButton) helpButton.addEventListener("click", openHelp);
 

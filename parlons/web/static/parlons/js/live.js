@@ -26,23 +26,59 @@ function refreshList() {
   }, 300);
 }
 
+let refreshing = null;
+function refreshTimeline() {
+  // Another agent's reply, note or change on the ticket on screen: re-read the conversation (not the composer,
+  // so nothing being typed is lost) and say so.
+  const timeline = document.querySelector("ol.timeline");
+  if (!timeline) {
+    announce(region.dataset.textTicket);
+    return;
+  }
+  window.clearTimeout(refreshing);
+  refreshing = window.setTimeout(async () => {
+    try {
+      const response = await fetch(window.location.pathname, { headers: { Accept: "text/html" } });
+      if (!response.ok) throw new Error(String(response.status));
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = page.querySelector("ol.timeline");
+      if (!fresh) throw new Error("no timeline");
+      timeline.innerHTML = fresh.innerHTML;
+      announce(region.dataset.textTicketRefreshed || region.dataset.textTicket);
+    } catch {
+      announce(region.dataset.textTicket);
+    }
+  }, 300);
+}
+
 function onEvent(data) {
+  document.dispatchEvent(new CustomEvent("parlons:message", { detail: data }));
+  if (data.type === "presence" || data.type === "notification") return;
   const heading = document.querySelector("[data-ticket-id]");
   if (heading) {
     const id = Number(heading.dataset.ticketId);
-    if (data.id === id || data.ticket_id === id) announce(region.dataset.textTicket);
+    if (data.id === id || data.ticket_id === id) refreshTimeline();
     return;
   }
   if (String(data.type || "").startsWith("ticket.") || data.type === "message.created") refreshList();
 }
 
 let delay = 1000;
+let socket = null;
+// Other modules (presence.js) send through this page's one socket and hear its messages as
+// "parlons:message" events; "parlons:open" tells them the socket (re)connected.
+window.parlonsLive = {
+  send(message) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  },
+};
 function connect() {
   if (!region) return;
   const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-  const socket = new WebSocket(`${scheme}//${window.location.host}${region.dataset.wsPath}`);
+  socket = new WebSocket(`${scheme}//${window.location.host}${region.dataset.wsPath}`);
   socket.addEventListener("open", () => {
     delay = 1000;
+    document.dispatchEvent(new CustomEvent("parlons:open"));
   });
   socket.addEventListener("message", (message) => {
     try {
