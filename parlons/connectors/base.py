@@ -78,3 +78,51 @@ def register(connector: Connector) -> Connector:
 # Connectors that live in their own sub-package register when first needed (the worker and the webhooks).
 def connector_for(platform: str) -> Connector | None:
     return _registry.get(platform)
+
+
+MAX_MEDIA_BYTES = 25 * 1024 * 1024
+
+
+def download_media(
+    url: str,
+    *,
+    headers: dict,
+    timeout: float,
+    error_from,
+    attempts: int = 3,
+    max_bytes: int = MAX_MEDIA_BYTES,
+) -> tuple[bytes, str]:
+    """Fetch a media file from a platform (content, declared content type), streamed so a file over
+    ``max_bytes`` is refused without being held whole, trying again briefly on 5xx/429/timeouts.
+    ``error_from(response)`` turns the platform's error answer into a ``SendError`` (each API words it its way)."""
+    import time
+
+    import httpx
+    from django.utils.translation import gettext as _
+
+    last: SendError | None = None
+    for attempt in range(attempts):
+        try:
+            with httpx.stream(
+                "GET", url, headers=headers, timeout=timeout, follow_redirects=True
+            ) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise error_from(response)
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise SendError(_("The file is too large."), code="file_too_large", retryable=False)
+                    chunks.append(chunk)
+                return b"".join(chunks), response.headers.get("Content-Type", "")
+        except httpx.HTTPError as exc:
+            last = SendError(exc.__class__.__name__, code="unreachable", retryable=True)
+        except SendError as exc:
+            last = exc
+            if not exc.retryable:
+                break
+            if attempt + 1 < attempts:
+                time.sleep(min(exc.retry_after or 0.2 * (attempt + 1), 2.0))
+    assert last is not None
+    raise last

@@ -12,9 +12,7 @@ import httpx
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from parlons.connectors.base import SendError
-
-MAX_MEDIA_BYTES = 25 * 1024 * 1024
+from parlons.connectors.base import MAX_MEDIA_BYTES, SendError, download_media
 
 
 def reset_in(headers, now: float | None = None) -> float:
@@ -131,35 +129,11 @@ class XClient:
     def download(self, url: str, *, authenticated: bool = True, attempts: int = 3) -> tuple[bytes, str]:
         """Fetch a media file (content, declared content type). DM media needs the account's token; post media
         is public. Tries again briefly on 5xx/429/timeouts."""
-        last: SendError | None = None
-        for attempt in range(attempts):
-            try:
-                with httpx.stream(
-                    "GET",
-                    url,
-                    headers=self._headers() if authenticated else {},
-                    timeout=self.timeout,
-                    follow_redirects=True,
-                ) as response:
-                    if response.status_code >= 400:
-                        response.read()
-                        raise error_from(response)
-                    chunks, size = [], 0
-                    for chunk in response.iter_bytes():
-                        size += len(chunk)
-                        if size > MAX_MEDIA_BYTES:
-                            raise SendError(
-                                _("The file is too large."), code="file_too_large", retryable=False
-                            )
-                        chunks.append(chunk)
-                    return b"".join(chunks), response.headers.get("Content-Type", "")
-            except httpx.HTTPError as exc:
-                last = SendError(exc.__class__.__name__, code="unreachable", retryable=True)
-            except SendError as exc:
-                last = exc
-                if not exc.retryable:
-                    break
-                if attempt + 1 < attempts:
-                    time.sleep(min(exc.retry_after or 0.2 * (attempt + 1), 2.0))
-        assert last is not None
-        raise last
+        return download_media(
+            url,
+            headers=self._headers() if authenticated else {},
+            timeout=self.timeout,
+            error_from=error_from,
+            attempts=attempts,
+            max_bytes=MAX_MEDIA_BYTES,
+        )
