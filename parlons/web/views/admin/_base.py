@@ -4,8 +4,11 @@ the right field, pagination."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
@@ -80,6 +83,38 @@ class AccessibleForm(forms.Form):
             field = None
         self.add_error(field, str(exc))
         self._describe()
+
+
+def save_form(
+    request,
+    form: AccessibleForm,
+    save: Callable[[dict], Any],
+    *,
+    success: str | Callable[[Any], str] | None = None,
+    error_field: str | None = None,
+) -> tuple[bool, Any]:
+    """The step every administration form shares: on a POST whose form is valid, call ``save`` (a service
+    call) with the cleaned data. A service refusal is shown on the form (on the field it names, else
+    ``error_field``); a success flashes ``success`` (a text, or a function of what ``save`` returned; "Changes
+    saved." by default). Returns ``(saved, result)``: the caller redirects when ``saved``, else renders the
+    form again with :func:`form_status`."""
+    if request.method != "POST" or not form.is_valid():
+        return False, None
+    try:
+        result = save(form.cleaned_data)
+    except ParlonsError as exc:
+        form.add_service_error(exc, error_field)
+        return False, None
+    if callable(success):
+        success = success(result)
+    messages.success(request, success or _("Changes saved."))
+    return True, result
+
+
+def form_status(*forms_shown: forms.Form) -> int:
+    """400 when a form on the page has errors (the browser and assistive tools learn the post failed), else
+    200."""
+    return 400 if any(form.errors for form in forms_shown) else 200
 
 
 def paginate(request, queryset, size: int = PAGE_SIZE):

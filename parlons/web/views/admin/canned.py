@@ -11,12 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from parlons.accounts.permissions import MANAGE
-from parlons.core.errors import ParlonsError
 from parlons.tickets import services
 from parlons.tickets.models import CannedResponse
 from parlons.tickets.selectors import get_visible_ticket
 from parlons.web.views._common import friendly_errors
-from parlons.web.views.admin._base import admin_view, paginate, query_without_page
+from parlons.web.views.admin._base import admin_view, form_status, paginate, query_without_page, save_form
 from parlons.web.views.admin.forms import CannedForm
 
 COMPOSER_LIMIT = 20
@@ -42,18 +41,17 @@ def canned_list(request):
 @admin_view(MANAGE)
 def canned_create(request):
     form = CannedForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            response = services.create_canned_response(actor=request.user, **form.cleaned_data)
-        except ParlonsError as exc:
-            form.add_service_error(exc, "name")
-        else:
-            messages.success(request, _("Canned response “%(name)s” created.") % {"name": response.name})
-            return redirect("admin_canned")
-    status = 400 if form.errors else 200
-    return render(
-        request, "web/pages/admin/canned_form.html", {"form": form, "response": None}, status=status
+    saved, _response = save_form(
+        request,
+        form,
+        lambda data: services.create_canned_response(actor=request.user, **data),
+        success=lambda response: _("Canned response “%(name)s” created.") % {"name": response.name},
+        error_field="name",
     )
+    if saved:
+        return redirect("admin_canned")
+    context = {"form": form, "response": None}
+    return render(request, "web/pages/admin/canned_form.html", context, status=form_status(form))
 
 
 @admin_view(MANAGE)
@@ -67,17 +65,16 @@ def canned_edit(request, pk: int):
         "team": response.team,
     }
     form = CannedForm(request.POST if request.method == "POST" else None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_canned_response(response, actor=request.user, **form.cleaned_data)
-        except ParlonsError as exc:
-            form.add_service_error(exc, "name")
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("admin_canned")
-    status = 400 if form.errors else 200
+    saved, _result = save_form(
+        request,
+        form,
+        lambda data: services.update_canned_response(response, actor=request.user, **data),
+        error_field="name",
+    )
+    if saved:
+        return redirect("admin_canned")
     context = {"form": form, "response": response, "placeholders": services.catalogue.PLACEHOLDERS}
-    return render(request, "web/pages/admin/canned_form.html", context, status=status)
+    return render(request, "web/pages/admin/canned_form.html", context, status=form_status(form))
 
 
 @require_POST

@@ -3,16 +3,13 @@ never shown. Connecting a new page or account is the connectors' set-up screens'
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
 
 from parlons.accounts.permissions import ADMIN
-from parlons.core.errors import ParlonsError
 from parlons.tickets import services
 from parlons.tickets.models import ChannelGroup
-from parlons.web.views.admin._base import admin_view, paginate, query_without_page
+from parlons.web.views.admin._base import admin_view, form_status, paginate, query_without_page, save_form
 from parlons.web.views.admin.forms import ChannelGroupFilterForm, ChannelGroupForm
 
 
@@ -40,17 +37,13 @@ def channel_group_edit(request, pk: int):
         "is_active": group.is_active,
     }
     form = ChannelGroupForm(request.POST if request.method == "POST" else None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        credentials = data.pop("credentials")
-        try:
-            services.update_channel_group(group, actor=request.user, credentials=credentials, **data)
-        except ParlonsError as exc:
-            form.add_service_error(exc, "name")
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("admin_channel_group", pk=group.pk)
-    status = 400 if form.errors else 200
-    return render(
-        request, "web/pages/admin/channel_group.html", {"group": group, "form": form}, status=status
+    saved, _result = save_form(
+        request,
+        form,
+        lambda data: services.update_channel_group(group, actor=request.user, **data),
+        error_field="name",
     )
+    if saved:
+        return redirect("admin_channel_group", pk=group.pk)
+    context = {"group": group, "form": form}
+    return render(request, "web/pages/admin/channel_group.html", context, status=form_status(form))

@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from parlons.accounts.permissions import MANAGE
-from parlons.core.errors import Conflict, ParlonsError
+from parlons.core.errors import Conflict
 from parlons.tickets import services
 from parlons.tickets.models import LineOfBusiness, Tag, TagGroup
-from parlons.web.views.admin._base import admin_view, paginate, query_without_page
+from parlons.web.views.admin._base import admin_view, form_status, paginate, query_without_page, save_form
 from parlons.web.views.admin.forms import (
     LineOfBusinessEditForm,
     LineOfBusinessForm,
@@ -48,21 +48,22 @@ def _filtered_tags(form: TagFilterForm):
 def tag_list(request):
     filters = TagFilterForm(request.GET)
     form = TagForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            tag = services.create_tag(actor=request.user, **form.cleaned_data)
-        except ParlonsError as exc:
-            form.add_service_error(exc, "slug")
-        else:
-            messages.success(request, _("Tag “%(slug)s” created.") % {"slug": tag.slug})
-            return redirect("admin_tags")
+    saved, _tag = save_form(
+        request,
+        form,
+        lambda data: services.create_tag(actor=request.user, **data),
+        success=lambda tag: _("Tag “%(slug)s” created.") % {"slug": tag.slug},
+        error_field="slug",
+    )
+    if saved:
+        return redirect("admin_tags")
     context = {
         "filters": filters,
         "form": form,
         "page": paginate(request, _filtered_tags(filters)),
         "query": query_without_page(request),
     }
-    return render(request, "web/pages/admin/tags.html", context, status=400 if form.errors else 200)
+    return render(request, "web/pages/admin/tags.html", context, status=form_status(form))
 
 
 @admin_view(MANAGE)
@@ -75,19 +76,16 @@ def tag_edit(request, pk: int):
         "line_of_business": tag.line_of_business,
     }
     form = TagForm(request.POST if request.method == "POST" else None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_tag(tag, actor=request.user, **form.cleaned_data)
-        except ParlonsError as exc:
-            form.add_service_error(exc, "name_en")
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("admin_tag", pk=tag.pk)
-    uses = tag.ticket_tags.count()
-    status = 400 if form.errors else 200
-    return render(
-        request, "web/pages/admin/tag.html", {"tag": tag, "form": form, "uses": uses}, status=status
+    saved, _result = save_form(
+        request,
+        form,
+        lambda data: services.update_tag(tag, actor=request.user, **data),
+        error_field="name_en",
     )
+    if saved:
+        return redirect("admin_tag", pk=tag.pk)
+    context = {"tag": tag, "form": form, "uses": tag.ticket_tags.count()}
+    return render(request, "web/pages/admin/tag.html", context, status=form_status(form))
 
 
 @require_POST
@@ -135,21 +133,25 @@ def tag_groups(request):
     action = request.POST.get("action") if request.method == "POST" else None
     group_form = TagGroupForm(request.POST if action == "group" else None, prefix="group")
     lob_form = LineOfBusinessForm(request.POST if action == "lob" else None, prefix="lob")
-    if action == "group" and group_form.is_valid():
-        try:
-            group = services.create_tag_group(actor=request.user, **group_form.cleaned_data)
-        except ParlonsError as exc:
-            group_form.add_service_error(exc, "name_en")
-        else:
-            messages.success(request, _("Tag group “%(name)s” created.") % {"name": group.name_en})
+    if action == "group":
+        saved, _group = save_form(
+            request,
+            group_form,
+            lambda data: services.create_tag_group(actor=request.user, **data),
+            success=lambda group: _("Tag group “%(name)s” created.") % {"name": group.name_en},
+            error_field="name_en",
+        )
+        if saved:
             return redirect("admin_tag_groups")
-    if action == "lob" and lob_form.is_valid():
-        try:
-            lob = services.create_line_of_business(actor=request.user, **lob_form.cleaned_data)
-        except ParlonsError as exc:
-            lob_form.add_service_error(exc, "name_en")
-        else:
-            messages.success(request, _("Line of business “%(name)s” created.") % {"name": lob.name_en})
+    if action == "lob":
+        saved, _lob = save_form(
+            request,
+            lob_form,
+            lambda data: services.create_line_of_business(actor=request.user, **data),
+            success=lambda lob: _("Line of business “%(name)s” created.") % {"name": lob.name_en},
+            error_field="name_en",
+        )
+        if saved:
             return redirect("admin_tag_groups")
     groups = (
         TagGroup.objects.filter(parent__isnull=True)
@@ -163,8 +165,9 @@ def tag_groups(request):
         "group_form": group_form,
         "lob_form": lob_form,
     }
-    status = 400 if (group_form.errors or lob_form.errors) else 200
-    return render(request, "web/pages/admin/tag_groups.html", context, status=status)
+    return render(
+        request, "web/pages/admin/tag_groups.html", context, status=form_status(group_form, lob_form)
+    )
 
 
 @admin_view(MANAGE)
@@ -173,17 +176,7 @@ def tag_group_edit(request, pk: int):
     group = get_object_or_404(TagGroup.objects.select_related("parent", "line_of_business"), pk=pk)
     initial = {"name_en": group.name_en, "name_fr": group.name_fr, "line_of_business": group.line_of_business}
     form = TagGroupEditForm(request.POST if request.method == "POST" else None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_tag_group(group, actor=request.user, **form.cleaned_data)
-        except ParlonsError as exc:
-            form.add_service_error(exc, "name_en")
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("admin_tag_groups")
-    status = 400 if form.errors else 200
-    context = {"form": form, "object": group, "kind": "group"}
-    return render(request, "web/pages/admin/named_edit.html", context, status=status)
+    return _named_edit(request, form, group, "group", services.update_tag_group)
 
 
 @admin_view(MANAGE)
@@ -192,14 +185,15 @@ def line_of_business_edit(request, pk: int):
     lob = get_object_or_404(LineOfBusiness, pk=pk)
     initial = {"name_en": lob.name_en, "name_fr": lob.name_fr, "is_archived": lob.is_archived}
     form = LineOfBusinessEditForm(request.POST if request.method == "POST" else None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_line_of_business(lob, actor=request.user, **form.cleaned_data)
-        except ParlonsError as exc:
-            form.add_service_error(exc, "name_en")
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("admin_tag_groups")
-    status = 400 if form.errors else 200
-    context = {"form": form, "object": lob, "kind": "lob"}
-    return render(request, "web/pages/admin/named_edit.html", context, status=status)
+    return _named_edit(request, form, lob, "lob", services.update_line_of_business)
+
+
+def _named_edit(request, form, obj, kind: str, update):
+    """The rename page of a tag group or a line of business: ``update`` is the service that saves it."""
+    saved, _result = save_form(
+        request, form, lambda data: update(obj, actor=request.user, **data), error_field="name_en"
+    )
+    if saved:
+        return redirect("admin_tag_groups")
+    context = {"form": form, "object": obj, "kind": kind}
+    return render(request, "web/pages/admin/named_edit.html", context, status=form_status(form))

@@ -13,24 +13,25 @@ from parlons.accounts import services
 from parlons.accounts.models import Role, RoleGrant, Team
 from parlons.accounts.permissions import ADMIN, ALL_PERMISSIONS
 from parlons.core.errors import ParlonsError
-from parlons.web.views.admin._base import admin_view
+from parlons.web.views.admin._base import admin_view, form_status, save_form
 from parlons.web.views.admin.forms import GrantForm, MembersForm, TeamForm
 
 
 @admin_view(ADMIN)
 def team_list(request):
     form = TeamForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            team = services.create_team(actor=request.user, **form.cleaned_data)
-        except ParlonsError as exc:
-            form.add_service_error(exc, "name")
-        else:
-            messages.success(request, _("Team “%(name)s” created.") % {"name": team.name})
-            return redirect("admin_team", pk=team.pk)
+    saved, team = save_form(
+        request,
+        form,
+        lambda data: services.create_team(actor=request.user, **data),
+        success=lambda team: _("Team “%(name)s” created.") % {"name": team.name},
+        error_field="name",
+    )
+    if saved:
+        return redirect("admin_team", pk=team.pk)
     teams = Team.objects.filter(is_archived=False).select_related("lead").annotate(size=Count("members"))
-    status = 400 if request.method == "POST" else 200
-    return render(request, "web/pages/admin/teams.html", {"teams": teams, "form": form}, status=status)
+    context = {"teams": teams, "form": form}
+    return render(request, "web/pages/admin/teams.html", context, status=form_status(form))
 
 
 @admin_view(ADMIN)
@@ -42,30 +43,31 @@ def team_edit(request, pk: int):
     members = MembersForm(
         request.POST if action == "members" else None, initial={"members": list(team.members.all())}
     )
-    status = 200
     if action == "rename":
-        if form.is_valid():
-            try:
-                services.update_team(team, actor=request.user, **form.cleaned_data)
-            except ParlonsError as exc:
-                form.add_service_error(exc, "name")
-            else:
-                messages.success(request, _("Changes saved."))
-                return redirect("admin_team", pk=team.pk)
-        status = 400
-    elif action == "members":
-        if members.is_valid():
-            services.update_team(team, actor=request.user, members=list(members.cleaned_data["members"]))
-            messages.success(request, _("Members saved."))
+        saved, _result = save_form(
+            request,
+            form,
+            lambda data: services.update_team(team, actor=request.user, **data),
+            error_field="name",
+        )
+        if saved:
             return redirect("admin_team", pk=team.pk)
-        status = 400
+    elif action == "members":
+        saved, _result = save_form(
+            request,
+            members,
+            lambda data: services.update_team(team, actor=request.user, members=list(data["members"])),
+            success=_("Members saved."),
+        )
+        if saved:
+            return redirect("admin_team", pk=team.pk)
     context = {
         "team": team,
         "form": form,
         "members_form": members,
         "grants": RoleGrant.objects.filter(team=team).select_related("role"),
     }
-    return render(request, "web/pages/admin/team.html", context, status=status)
+    return render(request, "web/pages/admin/team.html", context, status=form_status(form, members))
 
 
 @require_POST
@@ -85,28 +87,24 @@ def team_delete(request, pk: int):
 @admin_view(ADMIN)
 def role_list(request):
     form = GrantForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.grant_role(data["role"], actor=request.user, user=data["user"], team=data["team"])
-        except ParlonsError as exc:
-            form.add_service_error(exc)
-        else:
-            messages.success(request, _("Role granted."))
-            return redirect("admin_roles")
+    saved, _grant = save_form(
+        request,
+        form,
+        lambda data: services.grant_role(
+            data["role"], actor=request.user, user=data["user"], team=data["team"]
+        ),
+        success=_("Role granted."),
+    )
+    if saved:
+        return redirect("admin_roles")
     grants = RoleGrant.objects.select_related("user", "team").order_by("team__name", "user__username")
     roles = Role.objects.prefetch_related(Prefetch("grants", queryset=grants))
     permissions = list(ALL_PERMISSIONS.items())
     rows = [
         {"role": role, "allows": [code in role.permissions for code, _label in permissions]} for role in roles
     ]
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "web/pages/admin/roles.html",
-        {"rows": rows, "permissions": permissions, "form": form},
-        status=status,
-    )
+    context = {"rows": rows, "permissions": permissions, "form": form}
+    return render(request, "web/pages/admin/roles.html", context, status=form_status(form))
 
 
 @require_POST

@@ -16,7 +16,7 @@ from parlons.accounts import services
 from parlons.accounts.models import RoleGrant, User
 from parlons.accounts.permissions import ADMIN
 from parlons.core.errors import ParlonsError
-from parlons.web.views.admin._base import admin_view, paginate, query_without_page
+from parlons.web.views.admin._base import admin_view, form_status, paginate, query_without_page, save_form
 from parlons.web.views.admin.forms import LockForm, PasswordForm, ShortcutsForm, UserForm, UserSearchForm
 
 
@@ -54,24 +54,23 @@ def user_create(request):
         request.POST if request.method == "POST" else None,
         initial={"language": "en", "time_zone": "America/Toronto"},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            with transaction.atomic():  # the user and their time zone, or nothing
-                user = _create(request.user, data)
-        except ParlonsError as exc:
-            form.add_service_error(exc, "username")
-        else:
-            messages.success(
-                request,
-                _("User “%(name)s” created. Set their first password below, or let them sign in another way.")
-                % {"name": user.username},
-            )
-            return redirect("admin_user", pk=user.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "web/pages/admin/user_form.html", {"form": form, "subject": None}, status=status)
+    saved, user = save_form(
+        request,
+        form,
+        lambda data: _create(request.user, data),
+        success=lambda user: (
+            _("User “%(name)s” created. Set their first password below, or let them sign in another way.")
+            % {"name": user.username}
+        ),
+        error_field="username",
+    )
+    if saved:
+        return redirect("admin_user", pk=user.pk)
+    context = {"form": form, "subject": None}
+    return render(request, "web/pages/admin/user_form.html", context, status=form_status(form))
 
 
+@transaction.atomic  # the user and their time zone, or nothing
 def _create(actor, data) -> User:
     user = services.create_user(
         actor=actor,
@@ -102,26 +101,19 @@ def user_edit(request, pk: int):
     action = request.POST.get("action", "profile") if request.method == "POST" else None
     form = UserForm(request.POST if action == "profile" else None, initial=initial, editing=True)
     password_form = PasswordForm(request.POST if action == "password" else None, prefix="pw")
-    if action == "password" and password_form.is_valid():
-        try:
-            services.set_password(subject, password_form.cleaned_data["password"], actor=request.user)
-        except ParlonsError as exc:
-            password_form.add_service_error(exc, "password")
-        else:
-            messages.success(request, _("Password set. Give it to the person in a secure way."))
+    if action == "password":
+        saved, _result = save_form(
+            request,
+            password_form,
+            lambda data: services.set_password(subject, data["password"], actor=request.user),
+            success=_("Password set. Give it to the person in a secure way."),
+            error_field="password",
+        )
+        if saved:
             return redirect("admin_user", pk=subject.pk)
-    if action == "profile" and form.is_valid():
-        data = dict(form.cleaned_data)
-        roles = data.pop("roles")
-        data["teams"] = list(data["teams"])
-        try:
-            with transaction.atomic():  # a refused role change keeps the profile as it was too
-                services.update_user(subject, actor=request.user, **data)
-                _apply_roles(subject, roles, actor=request.user)
-        except ParlonsError as exc:
-            form.add_service_error(exc)
-        else:
-            messages.success(request, _("Changes saved."))
+    if action == "profile":
+        saved, _result = save_form(request, form, lambda data: _update(request.user, subject, data))
+        if saved:
             return redirect("admin_user", pk=subject.pk)
     from parlons.accounts.mfa import has_mfa
 
@@ -133,8 +125,16 @@ def user_edit(request, pk: int):
         "team_grants": RoleGrant.objects.filter(team__members=subject).select_related("role", "team"),
         "has_mfa": has_mfa(subject),
     }
-    status = 400 if (form.errors or password_form.errors) else 200
-    return render(request, "web/pages/admin/user_form.html", context, status=status)
+    return render(request, "web/pages/admin/user_form.html", context, status=form_status(form, password_form))
+
+
+@transaction.atomic  # a refused role change keeps the profile as it was too
+def _update(actor, subject: User, data) -> None:
+    data = dict(data)
+    roles = data.pop("roles")
+    data["teams"] = list(data["teams"])
+    services.update_user(subject, actor=actor, **data)
+    _apply_roles(subject, roles, actor=actor)
 
 
 @require_POST
