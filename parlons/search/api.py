@@ -24,6 +24,7 @@ class SearchIn(Schema):
     order: Ordering = "relevance"
     cursor: str = ""
     limit: int = Field(50, ge=1, le=200)
+    facets: bool = Field(True, description="Count the results per channel, status and tag (false: faster)")
 
 
 class SearchItem(TicketSummary):
@@ -39,6 +40,11 @@ class SearchOut(Schema):
     items: list[SearchItem]
     facets: dict[str, list[FacetCount]]
     next_cursor: str | None = None
+    total: int | None = Field(
+        None,
+        description="How many results, when known: null when the facets were left out and the results span "
+        "more than one page, or when there are more than 10,000 (the facets then count the 10,000 most recent)",
+    )
 
 
 class ExportIn(Schema):
@@ -52,10 +58,15 @@ class ExportIn(Schema):
 )
 def search(request, params: Query[SearchIn]):
     result = search_tickets(
-        request.user, params.q, ordering=params.order, cursor=params.cursor, limit=params.limit
+        request.user,
+        params.q,
+        ordering=params.order,
+        cursor=params.cursor,
+        limit=params.limit,
+        with_facets=params.facets,
     )
     items = [{**summary(t), "snippet": result.snippets.get(t.pk, "")} for t in result.items]
-    return {"items": items, "facets": result.facets, "next_cursor": result.next_cursor}
+    return {"items": items, "facets": result.facets, "next_cursor": result.next_cursor, "total": result.total}
 
 
 class _Echo:

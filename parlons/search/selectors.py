@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BigIntegerField, F, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
@@ -19,12 +19,25 @@ from parlons.accounts.permissions import EXPORT, READ, require
 from parlons.core.errors import Invalid
 from parlons.search.backends import get_backend
 from parlons.search.query import SearchQuery, parse_query
-from parlons.tickets.models import ContactIdentity, Message, Tag, Ticket, TicketTag
+from parlons.tickets.models import ChannelGroup, ContactIdentity, Message, Tag, Ticket, TicketTag
 from parlons.tickets.selectors import ORDERINGS, _decode_cursor, encode_cursor, tickets_visible_to
 
 SEARCH_ORDERINGS = ("relevance", *ORDERINGS)
 FACET_TAGS = 20
-RANK_CHUNK = 1000
+# Facets count at most this many results (the most recent); above it the page says "10,000+".
+FACET_SAMPLE = 10_000
+# Relevance ranks at most this many matches: the most recent ones (see ``search_tickets``).
+RANK_CANDIDATES = 500
+
+
+_PLUS_PK = "_search_pk"
+
+
+def _pk_in() -> str:
+    """The lookup for "the ticket is in (subquery)". On SQLite it is ``+id IN (…)`` (the alias ``apply_query``
+    adds): SQLite's planner would read the whole subquery first, then fetch and sort every ticket in it by
+    date; with the unary plus it walks the date index and stops at the page (``SearchBackend.walk_by_date``)."""
+    return f"{_PLUS_PK}__in" if get_backend().walk_by_date else "pk__in"
 
 
 def _tag_q(prefix: str, value: str) -> Q:
@@ -46,7 +59,7 @@ def _user_q(prefix: str, value: str, user) -> Q:
 def _tickets_tagged(condition: Q) -> Q:
     """Tags are few: resolve them to ids first, so the (tag, ticket) index is used."""
     tag_ids = list(Tag.objects.filter(condition).values_list("pk", flat=True))
-    return Q(pk__in=TicketTag.objects.filter(tag_id__in=tag_ids).values("ticket_id"))
+    return Q(**{_pk_in(): TicketTag.objects.filter(tag_id__in=tag_ids).values("ticket_id")})
 
 
 def _handle_forms(value: str) -> list[str]:
@@ -55,8 +68,21 @@ def _handle_forms(value: str) -> list[str]:
     return sorted({bare, bare.lower(), "@" + bare, "@" + bare.lower()})
 
 
+# ``from:`` and ``contact:`` name few contacts: their ids are read first (from the identities' and contacts' own
+# indexes) and given to the tickets' query as a list, so the planner sees how selective it is and uses the
+# tickets' contact index (with a subquery it may walk the tickets in date order looking for them). A value that
+# names more contacts than this stays a subquery.
+CONTACT_IDS_INLINE = 500
+
+
+def _contact_ids(ids: list[int], subquery) -> Q:
+    return Q(contact_id__in=ids) if len(ids) <= CONTACT_IDS_INLINE else Q(contact_id__in=subquery)
+
+
 def _contacts_with(condition: Q) -> Q:
-    return Q(contact_id__in=ContactIdentity.objects.filter(condition).values("contact_id"))
+    subquery = ContactIdentity.objects.filter(condition).values("contact_id")
+    ids = list(subquery.values_list("contact_id", flat=True)[: CONTACT_IDS_INLINE + 1])
+    return _contact_ids(ids, subquery)
 
 
 def field_condition(name: str, value: str, user) -> Q:
@@ -85,24 +111,21 @@ def field_condition(name: str, value: str, user) -> Q:
     if name in ("status", "priority"):
         return Q(**{name: value})
     if name == "type":
-        return Q(kind=value) | Q(pk__in=Message.objects.filter(kind=value).values("ticket_id"))
+        return Q(kind=value) | Q(**{_pk_in(): Message.objects.filter(kind=value).values("ticket_id")})
     if name == "spam":
         return Q(is_spam=value == "yes")
     if name == "lang":
         return Q(language__iexact=value)
     if name == "from":
         return _contacts_with(Q(handle__in=_handle_forms(value)))
-    if name == "contact":
-        rest = (
-            Q(contact__name__icontains=value)
-            | Q(contact__email__iexact=value)
-            | _contacts_with(
-                Q(handle__iexact=value.lstrip("@"))
-                | Q(handle__iexact=value)
-                | Q(display_name__icontains=value)
-            )
-        )
-        return Q(contact_id=int(value)) | rest if value.isdigit() else rest
+    if name == "contact":  # from the contacts' own (trigram) indexes, then the tickets' contact index
+        from django.db import connection
+
+        sql, params = get_backend().contact_sql(value)
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} LIMIT %s", [*params, CONTACT_IDS_INLINE + 1])
+            ids = [row[0] for row in cursor.fetchall()]
+        return _contact_ids(ids, RawSQL(sql, params))  # noqa: S611 - the value is a parameter
     if name == "assignee":
         if value.lower() in ("none", "aucun"):
             return Q(assignee__isnull=True)
@@ -111,7 +134,7 @@ def field_condition(name: str, value: str, user) -> Q:
         return _user_q("closed_by", value, user)
     if name == "replied_by":
         replies = Message.objects.filter(_user_q("author_user", value, user), direction=Message.Direction.OUT)
-        return Q(pk__in=replies.values("ticket_id"))
+        return Q(**{_pk_in(): replies.values("ticket_id")})
     if name == "team":
         return Q(team__name__iexact=value)
     raise Invalid(_("Unknown field “%(field)s”.") % {"field": name}, code="bad_query")
@@ -119,6 +142,10 @@ def field_condition(name: str, value: str, user) -> Q:
 
 def apply_query(qs: QuerySet[Ticket], q: SearchQuery, user) -> QuerySet[Ticket]:
     """Filter a ticket queryset by a parsed query (structured fields, dates and free text)."""
+    if get_backend().walk_by_date:  # the conditions on ``pk`` (``_pk_in``) use this alias
+        qs = qs.alias(
+            **{_PLUS_PK: Func(F("pk"), template="+%(expressions)s", output_field=BigIntegerField())}
+        )
     for name, values in q.include.items():
         if name == "tag":  # tags are all required (visa AND urgent); other fields take any of their values
             for value in values:
@@ -140,12 +167,13 @@ def apply_query(qs: QuerySet[Ticket], q: SearchQuery, user) -> QuerySet[Ticket]:
         if span.end is not None:
             qs = qs.filter(**{f"{column}__lt": span.end})
     backend = get_backend()
+    key = _pk_in()
     if q.terms:
         sql, params = backend.match_sql(q.terms)
-        qs = qs.filter(pk__in=RawSQL(sql, params))  # noqa: S611 - user text is a parameter
+        qs = qs.filter(**{key: RawSQL(sql, params)})  # noqa: S611 - user text is a parameter
     if q.excluded_terms:
         sql, params = backend.match_sql(q.excluded_terms, any_of=True)
-        qs = qs.exclude(pk__in=RawSQL(sql, params))  # noqa: S611 - user text is a parameter
+        qs = qs.exclude(**{key: RawSQL(sql, params)})  # noqa: S611 - user text is a parameter
     return qs
 
 
@@ -160,6 +188,9 @@ class SearchResults:
     snippets: dict[int, str]
     facets: dict[str, list[dict]] = field(default_factory=dict)
     next_cursor: str | None = None
+    # The number of results when it is known without counting (they fit in the ranked candidates or in this
+    # one page, or the facets were counted); None otherwise (``search_facets`` counts them).
+    total: int | None = None
 
 
 def _offset_cursor(offset: int) -> str:
@@ -177,47 +208,87 @@ def _decode_offset(cursor: str) -> int:
         raise Invalid(_("The page cursor is not valid for this ordering."), code="bad_cursor")
 
 
-def facets_of(qs: QuerySet[Ticket]) -> dict[str, list[dict]]:
-    """Counts per channel, status and tag (the most used tags) over the whole result set."""
-    base = qs.order_by()
-    channels: dict[str, int] = {}
+def _ids_condition(vendor: str) -> str:
+    """SQL matching ``ticket_id`` against a list of ids passed as one parameter (no 10,000 placeholders)."""
+    if vendor == "postgresql":
+        return "ticket_id = ANY(%s)"
+    return "ticket_id IN (SELECT value FROM json_each(%s))"
+
+
+def _ids_param(vendor: str, ids: list[int]):
+    return ids if vendor == "postgresql" else json.dumps(ids)
+
+
+def _recent_first(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    return qs.order_by("-created_at", "-id")
+
+
+@dataclass
+class SearchFacets:
+    """Counts per channel, status and tag. ``total`` is exact when ``more`` is false; when a search has more than
+    ``FACET_SAMPLE`` results, everything is counted over its ``FACET_SAMPLE`` most recent results and ``more``
+    is true (the page says "10,000+ results" and "among the 10,000 most recent")."""
+
+    total: int
+    more: bool
+    facets: dict[str, list[dict]]
+    sample: int = 0  # the most recent results counted when ``more``
+
+
+def facets_of(qs: QuerySet[Ticket], *, sample: int | None = None) -> SearchFacets:
+    """Counts per channel, status and tag (the most used tags) over the result set, or over its ``sample`` most
+    recent tickets when it is larger (SRCH-9: the cost is bounded whatever the query; see ``SearchFacets``).
+
+    One query reads the (at most ``sample`` + 1) ids with their channel group and status in date order; channel
+    and status are counted from those rows, and tags with one ``GROUP BY tag_id`` over those ids on the
+    (ticket, tag) index, never a join back through the tickets."""
+    from django.db import connection
+
+    sample = FACET_SAMPLE if sample is None else sample
+    rows = list(_recent_first(qs).values_list("pk", "channel_group_id", "status")[: sample + 1])
+    more = len(rows) > sample
+    rows = rows[:sample]
+    groups: dict[int, int] = {}
     statuses: dict[str, int] = {}
-    for row in base.values("channel_group__channel__platform", "status").annotate(n=Count("id")):
-        platform = row["channel_group__channel__platform"]
-        channels[platform] = channels.get(platform, 0) + row["n"]
-        statuses[row["status"]] = statuses.get(row["status"], 0) + row["n"]
-    tags = (
-        TicketTag.objects.filter(ticket__in=base.values("pk"))
-        .values("tag__slug")
-        .annotate(n=Count("id"))
-        .order_by("-n", "tag__slug")[:FACET_TAGS]
-    )
+    for _pk, group_id, status in rows:
+        groups[group_id] = groups.get(group_id, 0) + 1
+        statuses[status] = statuses.get(status, 0) + 1
+    platforms = dict(ChannelGroup.objects.filter(pk__in=groups).values_list("pk", "channel__platform"))
+    channels: dict[str, int] = {}
+    for group_id, n in groups.items():
+        platform = platforms.get(group_id, "")
+        channels[platform] = channels.get(platform, 0) + n
+    tags: list[dict] = []
+    if rows:
+        vendor = connection.vendor
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT tag_id, count(*) AS n FROM {TicketTag._meta.db_table} "  # noqa: S608 - constants only
+                f"WHERE {_ids_condition(vendor)} GROUP BY tag_id ORDER BY n DESC, tag_id LIMIT %s",
+                [_ids_param(vendor, [r[0] for r in rows]), FACET_TAGS * 2],
+            )
+            counted = cursor.fetchall()
+        slugs = dict(Tag.objects.filter(pk__in=[t for t, _n in counted]).values_list("pk", "slug"))
+        ordered = sorted(((slugs[t], n) for t, n in counted if t in slugs), key=lambda sn: (-sn[1], sn[0]))
+        tags = [{"value": slug, "count": n} for slug, n in ordered[:FACET_TAGS]]
 
     def ranked(counts: dict[str, int]) -> list[dict]:
         return [{"value": k, "count": n} for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
-    return {
-        "channel": ranked(channels),
-        "status": ranked(statuses),
-        "tag": [{"value": r["tag__slug"], "count": r["n"]} for r in tags],
-    }
+    return SearchFacets(
+        total=len(rows),
+        more=more,
+        facets={"channel": ranked(channels), "status": ranked(statuses), "tag": tags},
+        sample=sample,
+    )
 
 
-def _ranked_page(visible: QuerySet[Ticket], q: SearchQuery, user, *, offset: int, size: int) -> list[int]:
-    """Ids of one page by relevance: the back-end ranks the full-text matches; the structured filters and the
-    permissions are then checked on the ranked ids a chunk at a time, until the page is full."""
-    ranked = get_backend().ranked_ids(q.terms)
-    structured = replace(q, terms=[])
-    found: list[int] = []
-    for start in range(0, len(ranked), RANK_CHUNK):
-        chunk = ranked[start : start + RANK_CHUNK]
-        allowed = set(
-            apply_query(visible, structured, user).filter(pk__in=chunk).values_list("pk", flat=True)
-        )
-        found.extend(pk for pk in chunk if pk in allowed)
-        if len(found) >= offset + size:
-            break
-    return found[offset : offset + size]
+def search_facets(user, query_string: str) -> SearchFacets:
+    """The counts of a search on their own (the search page fetches them in a second request, so that the
+    results never wait for them). Needs tickets.read; raises ``Invalid`` on bad syntax like ``search_tickets``."""
+    require(user, READ)
+    q = parse_query(query_string)
+    return facets_of(apply_query(tickets_visible_to(user), q, user))
 
 
 def search_tickets(
@@ -229,7 +300,12 @@ def search_tickets(
     limit: int = 50,
     with_facets: bool = True,
 ) -> SearchResults:
-    """One page of search results with highlighted snippets and facets. Needs tickets.read."""
+    """One page of search results with highlighted snippets (and facets unless ``with_facets`` is false: the
+    page fetches them with ``search_facets`` in a second request). Needs tickets.read.
+
+    By relevance, the ``RANK_CANDIDATES`` most recent tickets that match the whole query (words, fields, dates,
+    permissions) are ranked, so a broad word (``immig*``) costs about what a rare one does (SRCH-9); pages by
+    relevance end there, and ordering by date reaches every match."""
     require(user, READ)
     if ordering not in SEARCH_ORDERINGS:
         raise Invalid(
@@ -238,17 +314,24 @@ def search_tickets(
         )
     q = parse_query(query_string)
     limit = max(1, min(int(limit), 200))
-    qs = apply_query(tickets_visible_to(user), q, user)
-    facets = facets_of(qs) if with_facets else {}
+    visible = tickets_visible_to(user)
+    qs = apply_query(visible, q, user)
+    counted = facets_of(qs) if with_facets else None
     if ordering == "relevance" and not q.terms:
         ordering = "-created"  # nothing to rank by
     related = ("contact", "channel_group__channel", "assignee", "team")
+    total = None
     if ordering == "relevance":
         offset = _decode_offset(cursor) if cursor else 0
-        page_ids = _ranked_page(tickets_visible_to(user), q, user, offset=offset, size=limit + 1)
-        by_id = qs.select_related(*related).prefetch_related("tags").in_bulk(page_ids)
+        candidates = list(_recent_first(qs).values_list("pk", flat=True)[:RANK_CANDIDATES])
+        if len(candidates) < RANK_CANDIDATES:
+            total = len(candidates)
+        ranked = get_backend().rank(candidates, q.terms)
+        page_ids = ranked[offset : offset + limit]
+        # The ids already passed the query and the permissions: fetch them by primary key only.
+        by_id = visible.select_related(*related).prefetch_related("tags").in_bulk(page_ids)
         rows = [by_id[pk] for pk in page_ids if pk in by_id]
-        next_cursor = _offset_cursor(offset + limit) if len(rows) > limit else None
+        next_cursor = _offset_cursor(offset + limit) if len(ranked) > offset + limit else None
     else:
         column = ORDERINGS[ordering][0]
         if cursor:
@@ -260,9 +343,17 @@ def search_tickets(
             qs.order_by(*ORDERINGS[ordering]).select_related(*related).prefetch_related("tags")[: limit + 1]
         )
         next_cursor = encode_cursor(rows[limit - 1], ordering) if len(rows) > limit else None
+        if not cursor and len(rows) <= limit:
+            total = len(rows)
     rows = rows[:limit]
     snippets = get_backend().snippets([t.pk for t in rows], q.terms)
-    return SearchResults(items=rows, snippets=snippets, facets=facets, next_cursor=next_cursor)
+    return SearchResults(
+        items=rows,
+        snippets=snippets,
+        facets=counted.facets if counted else {},
+        next_cursor=next_cursor,
+        total=total if counted is None else (None if counted.more else counted.total),
+    )
 
 
 EXPORT_COLUMNS = (

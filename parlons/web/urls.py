@@ -40,6 +40,7 @@ urlpatterns = [
     ),
     path("search/", search_views.search_page, name="search"),
     path("search/saved/", search_views.saved_search_action, name="saved_search"),
+    path("search/counts/", search_views.search_facets_view, name="search_facets"),
     path("admin/channels/meta/", channel_views.channel_setup, name="channel_setup"),
     path("admin/channels/meta/<int:pk>/", channel_views.channel_connection, name="channel_connection"),
     path("admin/channels/meta/reprocess/", channel_views.reprocess_deliveries, name="channel_reprocess"),

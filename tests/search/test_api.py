@@ -41,6 +41,14 @@ def test_search_endpoint_items_snippets_facets_req_ui3(corpus, agent_api):
     assert body["facets"]["channel"] == [{"value": "facebook", "count": 1}]
 
 
+def test_search_endpoint_can_leave_the_facets_out_req_srch9(corpus, agent_api):
+    full = agent_api.get("/api/v1/search", {"q": "perm*"}).json()
+    assert full["total"] == 2 and full["facets"]["status"]
+    bare = agent_api.get("/api/v1/search", {"q": "perm*", "facets": "false"}).json()
+    assert bare["facets"] == {} and bare["total"] == 2  # all the matches fit in the ranked candidates
+    assert [t["id"] for t in bare["items"]] == [t["id"] for t in full["items"]]
+
+
 def test_search_without_read_is_403_req_srch9(corpus, make_api_user):
     client = make_api_user(None)
     assert client.get("/api/v1/search", {"q": "permis"}).status_code == 403

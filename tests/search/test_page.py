@@ -28,7 +28,7 @@ def test_the_page_finds_french_text_without_accents_and_highlights_it_req_srch9_
 
 def test_facets_count_and_narrow_the_search_req_srch3_ops23(client, agent_user, corpus):
     client.force_login(agent_user)
-    response = client.get("/search/", {"q": "permis"})
+    response = client.get("/search/counts/", {"q": "permis"}, headers={"HX-Request": "true"})
     facets = {g["title"]: {i["label"]: i for i in g["items"]} for g in response.context["facet_groups"]}
     assert set(facets) >= {"Channel", "Status"}
     facebook = facets["Channel"]["Facebook"]
@@ -37,6 +37,40 @@ def test_facets_count_and_narrow_the_search_req_srch3_ops23(client, agent_user, 
     assert narrowed == "permis channel:facebook"
     again = client.get("/search/", {"q": narrowed})
     assert [t.pk for t in again.context["tickets"]] == [corpus.fr.pk]
+
+
+def test_the_results_do_not_wait_for_the_counts_req_srch9_ui3(
+    client, agent_user, corpus, django_assert_max_num_queries
+):
+    client.force_login(agent_user)
+    response = client.get("/search/", {"q": "perm*"})
+    page = response.content.decode()
+    assert "facet_groups" not in response.context
+    # The counts are a second request into a live region, and a plain link without JavaScript.
+    assert 'hx-get="/search/counts/?q=perm%2A&amp;order=relevance"' in page
+    assert 'aria-live="polite"' in page and 'href="/search/counts/?q=perm%2A&amp;order=relevance"' in page
+    fragment = client.get("/search/counts/", {"q": "perm*"}, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in fragment and "2 results" in fragment
+    assert 'href="/search/?q=perm%2A+channel%3Afacebook&amp;order=relevance"' in fragment
+    full = client.get("/search/counts/", {"q": "perm*"}).content.decode()
+    assert "<html" in full and "2 results" in full and 'href="/search/?q=perm%2A&amp;order=relevance"' in full
+
+
+def test_counts_of_a_huge_result_say_so_req_srch9_ui3(client, agent_user, corpus, monkeypatch):
+    from parlons.search import selectors
+
+    monkeypatch.setattr(selectors, "FACET_SAMPLE", 2)
+    client.force_login(agent_user)
+    fragment = client.get("/search/counts/", {"q": ""}, headers={"HX-Request": "true"}).content.decode()
+    assert "More than 2 results" in fragment and "among the 2 most recent results" in fragment
+
+
+def test_bad_syntax_in_the_counts_is_a_400_req_ui3(client, agent_user, corpus):
+    client.force_login(agent_user)
+    response = client.get("/search/counts/", {"q": "colour:blue"}, headers={"HX-Request": "true"})
+    assert response.status_code == 400 and "Unknown field “colour”" in response.content.decode()
+    too_long = client.get("/search/counts/", {"q": "x" * 1001, "order": "sideways"})
+    assert too_long.status_code == 400 and "too long" in too_long.content.decode()
 
 
 def test_bad_syntax_is_a_clear_400_message_never_a_500_req_ui3(client, agent_user, corpus):

@@ -15,12 +15,28 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 
-from parlons.search.backends.base import MARK_END, MARK_START, SearchBackend, document_sql, highlight
+from parlons.search.backends.base import (
+    MARK_END,
+    MARK_START,
+    SearchBackend,
+    document_sql,
+    highlight,
+    like_pattern,
+)
 from parlons.search.query import Term
 from parlons.search.text import WORD, fold
 
 TABLE = "search_ticketsearchdocument"
-RANK_CANDIDATES = 20000
+ANALYZED = (
+    "tickets_ticket",
+    "tickets_tickettag",
+    "tickets_contact",
+    "tickets_contactidentity",
+    "tickets_message",
+)
+# Snippets are cut from the start of the document (subject, contact, first messages) up to this many
+# characters: ts_headline's cost grows with the text, and a whole long conversation costs ~1 ms a ticket.
+HEADLINE_CHARS = 3000
 HEADLINE = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2"
 
 
@@ -55,17 +71,30 @@ class PostgresBackend(SearchBackend):
         q, params = combined(terms, any_of=any_of)
         return f"SELECT ticket_id FROM {TABLE} WHERE vector @@ {q}", params
 
-    def ranked_ids(self, terms):
-        """Ranking reads every matching row's vector; to bound the cost of a very common word, only the first
-        ``RANK_CANDIDATES`` matches are ranked (ordering by date has no such limit)."""
+    def rank(self, ticket_ids, terms):
+        """``ts_rank_cd`` over the candidates' vectors only (read by primary key), never over every match."""
+        ids = [int(i) for i in ticket_ids]
+        if not ids or not terms:
+            return sorted(ids, reverse=True)
         q, params = combined(terms)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT ticket_id FROM (SELECT ticket_id, vector FROM {TABLE} WHERE vector @@ {q} LIMIT %s) s "
-                f"ORDER BY ts_rank_cd(s.vector, {q}) DESC, ticket_id DESC",
-                [*params, RANK_CANDIDATES, *params],
+                f"SELECT ticket_id, ts_rank_cd(vector, {q}) FROM {TABLE} WHERE ticket_id = ANY(%s)",
+                [*params, ids],
             )
-            return [row[0] for row in cursor.fetchall()]
+            scores = dict(cursor.fetchall())
+        return sorted(ids, key=lambda pk: (-scores.get(pk, -1.0), -pk))
+
+    def contact_names_sql(self, value):
+        """``upper(col) LIKE upper('%value%')`` on each column, each served by its ``pg_trgm`` GIN index
+        (migrations/0003)."""
+        pattern = like_pattern(value)
+        return (
+            "SELECT id FROM tickets_contact WHERE upper(name) LIKE upper(%s) "
+            "UNION SELECT contact_id FROM tickets_contactidentity "
+            "WHERE upper(display_name) LIKE upper(%s) OR upper(handle) LIKE upper(%s)",
+            [pattern, pattern, pattern],
+        )
 
     def snippets(self, ticket_ids, terms):
         ids = [int(i) for i in ticket_ids]
@@ -75,7 +104,8 @@ class PostgresBackend(SearchBackend):
             if terms:
                 q, params = combined(terms, any_of=True)
                 cursor.execute(
-                    f"SELECT ticket_id, ts_headline('parlons_fr', document, {q}, %s) FROM {TABLE} "
+                    f"SELECT ticket_id, ts_headline('parlons_fr', left(document, {HEADLINE_CHARS}), {q}, %s) "
+                    f"FROM {TABLE} "
                     "WHERE ticket_id = ANY(%s)",
                     [*params, HEADLINE, ids],
                 )
@@ -130,5 +160,7 @@ class PostgresBackend(SearchBackend):
                     cursor.execute(
                         f"CREATE INDEX IF NOT EXISTS search_document_vector ON {TABLE} USING gin (vector)"
                     )
-                    cursor.execute(f"ANALYZE {TABLE}")
+                    # A bulk load (``parlons demo``, an import) leaves the planner without statistics when
+                    # autovacuum is off or behind; the search's plans depend on them.
+                    cursor.execute(f"ANALYZE {TABLE}, {', '.join(ANALYZED)}")
         return done

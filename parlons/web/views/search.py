@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import QueryDict
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,7 +20,7 @@ from parlons.accounts.permissions import EXPORT, READ, WRITE, has_perm, require
 from parlons.core.errors import Invalid
 from parlons.search.models import SavedSearch
 from parlons.search.query import KINDS, build_query, quote_value
-from parlons.search.selectors import search_tickets
+from parlons.search.selectors import RANK_CANDIDATES, search_facets, search_tickets
 from parlons.search.services import delete_saved_search, save_search
 from parlons.tickets.models import Platform, Tag, Ticket
 from parlons.web.forms import BulkForm, InboxFilterForm
@@ -202,7 +203,7 @@ def _facet_links(query: str, order: str, facets: dict) -> list[dict]:
                 tag = names.get(value)
                 label = (tag.name_fr if french else tag.name_en) if tag else value
             already = term in query.split()
-            url = "?" + urlencode({"q": f"{query} {term}".strip(), "order": order})
+            url = "/search/?" + urlencode({"q": f"{query} {term}".strip(), "order": order})
             items.append({"label": label, "count": facet["count"], "url": url, "active": already})
         groups.append({"title": title, "items": items})
     return groups
@@ -235,8 +236,14 @@ def search_page(request):
         context.update({"q": query, "order": order, "search_q": query})
         if query:
             try:
+                # The counts (facets) are a second request (``search_facets_view``): the results never wait.
                 result = search_tickets(
-                    request.user, query, ordering=order, cursor=form.cleaned_data["cursor"], limit=PAGE_SIZE
+                    request.user,
+                    query,
+                    ordering=order,
+                    cursor=form.cleaned_data["cursor"],
+                    limit=PAGE_SIZE,
+                    with_facets=False,
                 )
             except Invalid as exc:
                 context["query_error"] = str(exc)
@@ -249,8 +256,10 @@ def search_page(request):
                     {
                         "searched": True,
                         "tickets": tickets,
-                        "facet_groups": _facet_links(query, order, result.facets),
-                        "total": sum(f["count"] for f in result.facets.get("status", [])),
+                        "total": result.total,
+                        "facets_query": urlencode({"q": query, "order": order}),
+                        "ranked_only": order == "relevance" and result.total is None,
+                        "rank_candidates": number_format(RANK_CANDIDATES, force_grouping=True),
                         "export_query": urlencode(
                             {"q": query, "order": order if order != "relevance" else "-created"}
                         ),
@@ -265,6 +274,40 @@ def search_page(request):
     elif advanced.is_bound:
         status = 400
     return render(request, "web/pages/search.html", context, status=status)
+
+
+@login_required
+@friendly_errors
+def search_facets_view(request):
+    """The counts of a search (how many results, per channel, status and tag), each a link that narrows the
+    search. The search page loads this fragment into a live region after the results (htmx); without
+    JavaScript its link opens it as a page of its own."""
+    require(request.user, READ)
+    query = request.GET.get("q", "").strip()  # parse_query refuses what is too long or not understood
+    order = request.GET.get("order", "")
+    order = order if order in dict(ORDER_CHOICES) else "relevance"
+    context = {
+        "q": query,
+        "order": order,
+        "back_url": "/search/?" + urlencode({"q": query}),
+    }
+    status = 200
+    try:
+        counted = search_facets(request.user, query)
+    except Invalid as exc:
+        context["query_error"] = str(exc)
+        status = 400
+    else:
+        context.update(
+            {
+                "counted": counted,
+                "sample_text": number_format(counted.sample, force_grouping=True),
+                "facet_groups": _facet_links(query, order, counted.facets),
+                "back_url": "/search/?" + urlencode({"q": query, "order": order}),
+            }
+        )
+    template = "web/components/search_facets.html" if request.htmx else "web/pages/search_facets.html"
+    return render(request, template, context, status=status)
 
 
 @require_POST
