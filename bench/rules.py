@@ -15,17 +15,24 @@ subscribers (search, SLA, reports…) are not run: they cost the same with or wi
 is not counted; its time is printed for scale. Wall time and this process's CPU time are both given: on a
 shared, loaded machine the CPU time is the steadier figure.
 
+``--queries`` also counts the SQL statements of each message's timed work (Django's
+``CaptureQueriesContext``: p50 / p95 / max / mean per phase, and the most frequent statements); capturing
+costs time, so compare timings only between runs without it.
+
     .venv/bin/python bench/rules.py                         # SQLite
     .venv/bin/python bench/rules.py --postgres              # scratch PostgreSQL database parlons_bench_rules
     .venv/bin/python bench/rules.py --messages 2000 --rules 200 --save /tmp/rules.json
+    .venv/bin/python bench/rules.py --postgres --messages 300 --queries   # SQL statements per message
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
+import re
 import sys
 import tempfile
 import time
@@ -73,6 +80,19 @@ def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
     return ordered[k]
+
+
+def _capture():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    return CaptureQueriesContext(connection)
+
+
+def _shape(sql: str) -> str:
+    """A statement without its values, shortened: what kind of query it is."""
+    sql = re.sub(r"'[^']*'|\b\d+\b", "?", sql)
+    return re.sub(r"\s+", " ", sql)[:110]
 
 
 def setup_django(args) -> None:
@@ -191,6 +211,8 @@ def measure(args) -> dict:
         "with_actions_cpu": [],
     }
     ingest_times: list[float] = []
+    query_counts: dict[str, list[int]] = {"decision": [], "with_actions": []}
+    statements: dict[str, dict[str, int]] = {"decision": {}, "with_actions": {}}
     real_dispatch = events.dispatch
     real_subscribers = events._subscribers
     n = 0
@@ -220,14 +242,21 @@ def measure(args) -> dict:
             # Only this app's subscribers run (also for the events its actions cause): the other apps'
             # listeners (search, SLA, reports…) cost the same with or without rules.
             events._subscribers = only_ours
-            started, cpu_started = time.perf_counter(), time.process_time()
-            for event in pending:
-                real_dispatch(event)
-            spent, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+            capture = _capture() if args.queries else contextlib.nullcontext()
+            with capture as captured:
+                started, cpu_started = time.perf_counter(), time.process_time()
+                for event in pending:
+                    real_dispatch(event)
+                spent, cpu = time.perf_counter() - started, time.process_time() - cpu_started
             events._subscribers = real_subscribers
             if i >= args.warmup:
                 figures[phase].append(spent * 1000)
                 figures[f"{phase}_cpu"].append(cpu * 1000)
+                if captured is not None:
+                    query_counts[phase].append(len(captured.captured_queries))
+                    for q in captured.captured_queries:
+                        shape = _shape(q["sql"])
+                        statements[phase][shape] = statements[phase].get(shape, 0) + 1
     automation.execute = real_execute
     from parlons.automation.models import RuleRun
 
@@ -241,6 +270,16 @@ def measure(args) -> dict:
                 f"{phase}_ms_max": round(max(ms), 3),
             }
         )
+    if args.queries:
+        for phase, counts in query_counts.items():
+            out[f"{phase}_queries"] = {
+                "p50": percentile(counts, 50),
+                "p95": percentile(counts, 95),
+                "max": max(counts),
+                "mean": round(sum(counts) / len(counts), 2),
+                "total": sum(counts),
+                "top": sorted(statements[phase].items(), key=lambda kv: -kv[1])[:12],
+            }
     return {
         **out,
         "load_average": os.getloadavg(),
@@ -263,6 +302,7 @@ def main() -> int:
     )
     parser.add_argument("--db-name", default="parlons_bench_rules")
     parser.add_argument("--save", type=Path)
+    parser.add_argument("--queries", action="store_true", help="count the SQL statements per message")
     args = parser.parse_args()
     if args.db_name in ("postgres", "template0", "template1", "parlons"):
         sys.exit("Choose a scratch database with --db-name.")

@@ -26,6 +26,17 @@ def _first_message_text(ticket_id: int) -> str:
     return row[0] if row else ""
 
 
+def _facts(read, trigger: str, text: str = ""):
+    """The event's facts from what ``engine.read_event`` read (``None`` if it did not read the ticket)."""
+    from parlons.automation import engine
+
+    if read.row is None:
+        return None
+    return engine.Facts(
+        ticket_id=read.ticket_id, text=text, row=read.row, needs=read.rule_set.needs((trigger,))
+    )
+
+
 @subscribe("ticket.created")
 def on_ticket_created(event: DomainEvent) -> None:
     from parlons.automation import assignment, engine, services
@@ -33,12 +44,22 @@ def on_ticket_created(event: DomainEvent) -> None:
     ticket_id = event.data.get("id")
     if not ticket_id:
         return
-    rule_set = engine.current()
-    rules = rule_set.by_trigger.get("ticket_created")
-    if rules:
-        needs_text = any(c.get("field") == "text" for rule in rules for c, _check in rule.conditions)
-        text = _first_message_text(ticket_id) if needs_text else ""
-        services.run_rules("ticket_created", ticket_id, via=event.via, text=text, rule_set=rule_set)
+    # One query: the rule-set token, the ticket's facts and the text of its first message.
+    read = engine.read_event(triggers=("ticket_created",), ticket_id=ticket_id, first_message=True)
+    rule_set = read.rule_set
+    if read.ticket_id is not None and rule_set.by_trigger.get("ticket_created"):
+        text = read.text
+        if text is None:  # not read with the rest (no text condition, or the rules just changed)
+            needs_text = "text" in rule_set.needs(("ticket_created",))
+            text = _first_message_text(ticket_id) if needs_text else ""
+        services.run_rules(
+            "ticket_created",
+            ticket_id,
+            via=event.via,
+            text=text,
+            rule_set=rule_set,
+            facts=_facts(read, "ticket_created", text),
+        )
     if rule_set.has_policy:
         assignment.auto_assign(ticket_id)
 
@@ -50,46 +71,50 @@ def on_text(event: DomainEvent) -> None:
     pk = event.data.get("id")
     if not pk:
         return
-    rule_set = engine.current()
-    kind = "note" if event.type == "note.created" else "message"
-    triggers = ("note_added",) if kind == "note" else ("message_received", "reply_sent")
-    if not rule_set.auto_tags and not any(rule_set.by_trigger.get(t) for t in triggers):
-        return  # nothing to do: not even the text is read
-    ticket_id, body, source = services.text_of(kind, pk)
-    if ticket_id is None:
+    if event.type == "note.created":
+        read = engine.read_event(triggers=("note_added",), note_id=pk)
+    else:
+        read = engine.read_event(triggers=("message_received", "reply_sent"), message_id=pk)
+    if read.ticket_id is None:
         return
-    trigger = {"in": "message_received", "out": "reply_sent", "note": "note_added"}[source]
-    services.run_rules(trigger, ticket_id, via=event.via, text=body, rule_set=rule_set)
-    services.apply_auto_tags(ticket_id, body, source=source, rule_set=rule_set)
+    rule_set, body = read.rule_set, read.text or ""
+    trigger = {"in": "message_received", "out": "reply_sent", "note": "note_added"}[read.source]
+    facts = _facts(read, trigger, body)
+    services.run_rules(trigger, read.ticket_id, via=event.via, text=body, rule_set=rule_set, facts=facts)
+    services.apply_auto_tags(read.ticket_id, body, source=read.source, rule_set=rule_set, facts=facts)
 
 
 @subscribe("message.updated")
 def on_message_edited(event: DomainEvent) -> None:
     """An edited message is tagged again from its new text (OPS-25: on update)."""
-    from parlons.automation import services
+    from parlons.automation import engine, services
 
     pk = event.data.get("id")
     if not pk:
         return
-    ticket_id, body, source = services.text_of("message", pk)
-    if ticket_id is not None:
-        services.apply_auto_tags(ticket_id, body, source=source)
+    read = engine.read_event(triggers=(), message_id=pk)
+    if read.ticket_id is not None:
+        services.apply_auto_tags(read.ticket_id, read.text or "", source=read.source, rule_set=read.rule_set)
+
+
+def _run_for_ticket(trigger: str, event: DomainEvent) -> None:
+    from parlons.automation import engine, services
+
+    ticket_id = event.data.get("id")
+    if not ticket_id:
+        return
+    read = engine.read_event(triggers=(trigger,), ticket_id=ticket_id)  # one query
+    if read.ticket_id is not None:
+        services.run_rules(
+            trigger, ticket_id, via=event.via, rule_set=read.rule_set, facts=_facts(read, trigger)
+        )
 
 
 @subscribe("ticket.updated")
 def on_ticket_updated(event: DomainEvent) -> None:
-    from parlons.automation import services
-
-    ticket_id = event.data.get("id")
-    if ticket_id:
-        services.run_rules("ticket_updated", ticket_id, via=event.via)
+    _run_for_ticket("ticket_updated", event)
 
 
 @subscribe("sla.warning", "sla.breached")
 def on_sla(event: DomainEvent) -> None:
-    from parlons.automation import services
-
-    ticket_id = event.data.get("id")
-    if ticket_id:
-        trigger = "sla_warning" if event.type == "sla.warning" else "sla_breached"
-        services.run_rules(trigger, ticket_id, via=event.via)
+    _run_for_ticket("sla_warning" if event.type == "sla.warning" else "sla_breached", event)

@@ -268,10 +268,17 @@ def run_rules(
     text: str | None = None,
     now: datetime | None = None,
     rule_set: engine.RuleSet | None = None,
+    facts: engine.Facts | None = None,
 ) -> list[int]:
     """Evaluate the active rules of ``trigger`` on a ticket, in order, and run the actions of those that
-    match. Returns the ids of the rules that acted."""
-    rules = (rule_set or engine.current()).by_trigger.get(trigger, [])
+    match. Returns the ids of the rules that acted.
+
+    ``facts``: the ticket's facts when the event's query already read them (``engine.read_event``);
+    otherwise the ticket is read here. They are read again, when a later rule needs them, only after a rule
+    ran an action that may have changed the ticket. One ``RuleRun`` row per rule that acted, written at the
+    end."""
+    rule_set = rule_set or engine.current()
+    rules = rule_set.by_trigger.get(trigger, [])
     if not rules:
         return []
     source = _rule_of(via)
@@ -281,17 +288,27 @@ def run_rules(
     elif counts.get(ticket_id, 0) >= MAX_CHAIN:
         logger.warning("rule chain on ticket %s cut after %s rule runs", ticket_id, MAX_CHAIN)
         return []
-    ticket = engine.fetch_ticket(ticket_id)
-    if ticket is None:
-        return []
-    facts = engine.Facts(ticket, text=text if trigger in TEXT_TRIGGERS else "", now=now)
+    if facts is None:
+        facts = engine.Facts(
+            ticket_id=ticket_id,
+            text=text if trigger in TEXT_TRIGGERS else "",
+            now=now,
+            needs=rule_set.needs((trigger,)),
+        )
+        try:
+            facts.ticket  # noqa: B018  (read now: no rule acts on a ticket that is gone)
+        except engine.TicketGone:
+            return []
     acted: list[int] = []
     runs: list[RuleRun] = []
     for rule in rules:
         if rule.id == source:
             continue  # a rule's own change never re-triggers it
-        if not rule.matches(facts):
-            continue
+        try:
+            if not rule.matches(facts):
+                continue
+        except engine.TicketGone:
+            break
         if source is not None:
             counts[ticket_id] = counts.get(ticket_id, 0) + 1
             if counts[ticket_id] > MAX_CHAIN:
@@ -300,14 +317,38 @@ def run_rules(
         results = execute(rule, ticket_id, trigger=trigger)
         runs.append(RuleRun(rule_id=rule.id, ticket_id=ticket_id, trigger=trigger, results=results))
         acted.append(rule.id)
-        # The next rules see the ticket as the previous ones left it.
-        ticket = engine.fetch_ticket(ticket_id)
-        if ticket is None:
-            break
-        facts = engine.Facts(ticket, text=facts.raw_text, now=now)
-    if runs:
-        RuleRun.objects.bulk_create(runs)
+        if any(r.get("ok") and r.get("type") not in _LEAVES_TICKET for r in results):
+            facts.forget()  # the next rules see the ticket as this one left it (read again when needed)
+    _save_runs(runs)
     return acted
+
+
+# Actions that change nothing on the ticket (and cause no ticket event): the facts stay true after them.
+_LEAVES_TICKET = frozenset({"notify", "webhook"})
+
+
+def _save_runs(runs: list[RuleRun]) -> None:
+    """The ``RuleRun`` rows of one event, in one INSERT.
+
+    On PostgreSQL, outside a transaction, their commit does not wait for the disk (``synchronous_commit``
+    off for this transaction only): a synchronous commit costs a WAL flush, more than the whole decision,
+    and these rows only record what the rules did (the ticket's history, written by the actions' own
+    transactions, names the rule too). A crash of the database server may lose the last fraction of a second
+    of them, never part of a row nor anything else. Inside a transaction (the caller's) the rows are written
+    in it, as any other write."""
+    from django.db import connection
+
+    if not runs:
+        return
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            RuleRun.objects.bulk_create(runs)
+    elif len(runs) == 1:
+        runs[0].save()  # one INSERT (bulk_create adds BEGIN and COMMIT)
+    else:
+        RuleRun.objects.bulk_create(runs)
 
 
 def run_idle_rules(now: datetime, *, batch: int = 500) -> int:
@@ -423,9 +464,12 @@ def delete_auto_tag(auto: AutoTag, *, actor) -> None:
     _changed("auto_tag.deleted", actor, id=pk)
 
 
-def apply_auto_tags(ticket_id: int, text: str, *, source: str, rule_set=None) -> list[str]:
+def apply_auto_tags(
+    ticket_id: int, text: str, *, source: str, rule_set=None, facts: engine.Facts | None = None
+) -> list[str]:
     """Add the tags whose keywords the text contains (source: "in" message, "out" reply, "note").
-    Returns the slugs added."""
+    Returns the slugs added. ``facts``: the ticket's facts of the event, whose tags are used when they are
+    already read (and still true)."""
     items = (rule_set or engine.current()).auto_tags
     if not items or not text:
         return []
@@ -437,8 +481,12 @@ def apply_auto_tags(ticket_id: int, text: str, *, source: str, rule_set=None) ->
     ]
     if not wanted:
         return []
-    present = set(Ticket.tags.through.objects.filter(ticket_id=ticket_id).values_list("tag_id", flat=True))
-    to_add = [tag_id for tag_id, _slug in wanted if tag_id not in present]
+    present = facts.known_tag_slugs() if facts is not None else None
+    if present is None:
+        present = set(
+            Ticket.tags.through.objects.filter(ticket_id=ticket_id).values_list("tag__slug", flat=True)
+        )
+    to_add = [tag_id for tag_id, slug in wanted if slug not in present]
     if not to_add:
         return []
     from parlons.tickets.services import add_tags
@@ -446,19 +494,3 @@ def apply_auto_tags(ticket_id: int, text: str, *, source: str, rule_set=None) ->
     tags = list(Tag.objects.filter(pk__in=to_add))
     add_tags(ticket_id, tags, actor=SYSTEM, via="autotag")
     return [t.slug for t in tags]
-
-
-def text_of(kind: str, pk: int) -> tuple[int | None, str, str]:
-    """(ticket id, body, source) of a message or a note (raw SQL: this runs for every message)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if kind == "note":
-            cursor.execute("SELECT ticket_id, body FROM tickets_note WHERE id = %s", [int(pk)])
-            row = cursor.fetchone()
-            return (row[0], row[1], "note") if row else (None, "", "note")
-        cursor.execute("SELECT ticket_id, body, direction FROM tickets_message WHERE id = %s", [int(pk)])
-        row = cursor.fetchone()
-    if not row:
-        return None, "", "in"
-    return row[0], row[1], ("in" if row[2] == Message.Direction.IN else "out")
