@@ -255,6 +255,22 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["team", "status"], name="ticket_team_status"),
             models.Index(fields=["channel_group", "conversation_key", "status"], name="ticket_conversation"),
+            # The inbox's lists (current work, spam) are a few percent of all tickets: these partial indexes
+            # let a filtered page walk only them in order (at 1,000,000 tickets the "open, high priority,
+            # facebook, tag, last 30 days" page went from 132 ms to 7 ms, spam from ~50 ms to 1 ms).
+            models.Index(
+                fields=["-updated_at", "-id"],
+                name="ticket_open_updated",
+                condition=models.Q(status__in=["new", "open", "pending"]),
+            ),
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="ticket_open_created",
+                condition=models.Q(status__in=["new", "open", "pending"]),
+            ),
+            models.Index(
+                fields=["-updated_at", "-id"], name="ticket_spam_updated", condition=models.Q(is_spam=True)
+            ),
         ]
 
     def __str__(self) -> str:
