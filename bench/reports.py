@@ -13,6 +13,10 @@ Loads a fresh database with ``parlons demo --tickets N`` (or reuses one), then i
     .venv/bin/python bench/reports.py --tickets 100000                      # PostgreSQL (DATABASE_URL)
     .venv/bin/python bench/reports.py --reuse --db-name parlons_bench_reports_1m
     .venv/bin/python bench/reports.py --sqlite --tickets 20000
+    .venv/bin/python bench/reports.py --reuse --db-name parlons_bench_1m --no-export --no-rebuild   # reports only
+
+``--no-rebuild`` keeps the figures already in the database (loaded by ``parlons demo``, which rebuilds them, or
+by an earlier run); ``--no-export`` skips step 1.
 
 Targets (issue 8): each report under 2 s; the export under 60 s with a peak under 300 MB.
 """
@@ -20,6 +24,7 @@ Targets (issue 8): each report under 2 s; the export under 60 s with a peak unde
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -52,10 +57,7 @@ def measure() -> dict:
     django.setup()
     from django.db import connection
 
-    from parlons.accounts.models import User
     from parlons.reports import metrics
-    from parlons.reports.exports import write_tickets_xlsx
-    from parlons.reports.selectors import REPORTS, run_report
     from parlons.tickets.models import Ticket
 
     figures: dict = {"vendor": connection.vendor, "tickets": Ticket.objects.count()}
@@ -65,6 +67,29 @@ def measure() -> dict:
 
     # 1. the export first, so that the peak RSS is the export's
     baseline = _rss_mb()
+    if os.environ.get("PARLONS_BENCH_NO_EXPORT"):
+        figures["export"] = None
+    else:
+        _export(figures, baseline)
+
+    # 2. the figures
+    if os.environ.get("PARLONS_BENCH_NO_REBUILD"):
+        figures["rebuild_tickets"] = figures["rebuild_seconds"] = None
+    else:
+        started = time.perf_counter()
+        figures["rebuild_tickets"] = metrics.rebuild()
+        figures["rebuild_seconds"] = round(time.perf_counter() - started, 1)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+    _reports(figures)
+    return figures
+
+
+def _export(figures: dict, baseline: float) -> None:
+    from parlons.reports.exports import write_tickets_xlsx
+    from parlons.tickets.models import Ticket
+
     last_id = Ticket.objects.order_by("pk").values_list("pk", flat=True)[EXPORT_TICKETS - 1 : EXPORT_TICKETS]
     queryset = Ticket.objects.filter(pk__lte=last_id[0]) if last_id else Ticket.objects.all()
     with tempfile.TemporaryDirectory() as folder:
@@ -79,13 +104,11 @@ def measure() -> dict:
             "file_mb": round(path.stat().st_size / 1e6, 1),
         }
 
-    # 2. the figures
-    started = time.perf_counter()
-    figures["rebuild_tickets"] = metrics.rebuild()
-    figures["rebuild_seconds"] = round(time.perf_counter() - started, 1)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+
+def _reports(figures: dict) -> None:
+    from parlons.accounts.models import User
+    from parlons.reports.selectors import REPORTS, run_report
+    from parlons.tickets.models import Ticket
 
     # 3. the reports over the last 180 days of the data
     user = User.objects.get(username="analyst")
@@ -109,31 +132,46 @@ def measure() -> dict:
                     "cold_ms": times[0],
                     "warm_ms": times[1:],
                     "rows": rows,
+                    # the figures themselves, to compare two versions of the code on one database
+                    "rows_sha1": hashlib.sha1(
+                        json.dumps(result.rows, default=str, sort_keys=True).encode(), usedforsecurity=False
+                    ).hexdigest(),
                 }
             )
     figures["reports"] = results
-    return figures
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     database_arguments(parser, db_name="parlons_bench_reports")
     parser.add_argument("--warm", type=int, default=WARM_RUNS, help="warm runs per report (default 10)")
+    parser.add_argument("--no-export", action="store_true", help="skip the xlsx export")
+    parser.add_argument("--no-rebuild", action="store_true", help="keep the figures in the database")
     args = parser.parse_args(argv)
     if args.measure:
         print(json.dumps(measure()))
         return 0
     os.environ["PARLONS_BENCH_WARM_RUNS"] = str(args.warm)  # the measuring process reads it
+    for flag, name in (
+        (args.no_export, "PARLONS_BENCH_NO_EXPORT"),
+        (args.no_rebuild, "PARLONS_BENCH_NO_REBUILD"),
+    ):
+        if flag:
+            os.environ[name] = "1"
 
     load_before = os.getloadavg()
     figures, load_seconds = load_then_measure(args, __file__, prefix="parlons-bench-reports-")
     print(f"\n{figures['vendor']}, {figures['tickets']:,} tickets, period {figures['period']}")
     e = figures["export"]
-    print(
-        f"xlsx export: {e['tickets']:,} tickets in {e['seconds']} s, peak RSS {e['peak_rss_mb']} MB "
-        f"(baseline {e['baseline_rss_mb']} MB), file {e['file_mb']} MB"
-    )
-    print(f"rebuild of the figures: {figures['rebuild_tickets']:,} tickets in {figures['rebuild_seconds']} s")
+    if e:
+        print(
+            f"xlsx export: {e['tickets']:,} tickets in {e['seconds']} s, peak RSS {e['peak_rss_mb']} MB "
+            f"(baseline {e['baseline_rss_mb']} MB), file {e['file_mb']} MB"
+        )
+    if figures["rebuild_tickets"] is not None:
+        print(
+            f"rebuild of the figures: {figures['rebuild_tickets']:,} tickets in {figures['rebuild_seconds']} s"
+        )
     print(f"{'report':36} {'cold ms':>9} {'warm p50':>9} {'warm p95':>9} {'rows':>5}")
     for r in figures["reports"]:
         print(

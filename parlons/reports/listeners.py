@@ -1,4 +1,6 @@
-"""Keep the report figures up to date as the work happens: recompute a ticket's metrics after each change."""
+"""Keep the report figures up to date as the work happens: recompute a ticket's metrics after each change (and
+with them its facets and the day counts of its terms); a tag that changes group or line of business, or is
+deleted, moves its tickets' facets."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from parlons.core.events import DomainEvent, subscribe
 from parlons.reports import metrics
 
 # ticket.updated changes that move a figure or a dimension the reports group by.
-RELEVANT = {"status", "assignee", "team", "channel_group", "language"}
+RELEVANT = {"status", "assignee", "team", "channel_group", "language", "tags"}
 
 
 @subscribe("ticket.created")
@@ -25,3 +27,8 @@ def message_created(event: DomainEvent) -> None:
     ticket_id = event.data.get("ticket_id")
     if ticket_id:
         metrics.compute([ticket_id])
+
+
+@subscribe("tag.updated", "tag.deleted")
+def tag_changed(event: DomainEvent) -> None:
+    metrics.refresh_facets_of_tag(event.data["id"])

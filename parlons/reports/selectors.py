@@ -5,6 +5,11 @@ tags) with one ``GROUP BY`` in the database over an indexed date range, on SQLit
 row carries a ``key``; ``drilldown(report, params, key)`` returns the tickets behind that row's figure, built
 from the same filtered query, so the number of tickets always equals the figure.
 
+At scale (issue 8, 1,000,000 tickets): groupings by tag, tag group and line of business read ``TicketFacet``
+(one row per ticket and value, the ticket's dates, filters and figures copied on it, so a group counts a ticket
+once without ``DISTINCT``); the most frequent terms and the keywords read ``TermDay`` (terms counted per local
+day) when no ticket filter is set. A group or line of business restricted to chosen tags reads the ticket tags.
+
 Periods are whole days in the organisation's time zone (``PARLONS_DEFAULT_USER_TIME_ZONE``), both ends
 included; the default is the last 30 days; any range up to ``MAX_DAYS`` is allowed (RPT-3: 180 days and more).
 """
@@ -30,7 +35,7 @@ from parlons.accounts.models import Team, User
 from parlons.accounts.permissions import READ, require
 from parlons.accounts.permissions import REPORTS as REPORTS_VIEW
 from parlons.core.errors import Invalid, NotFound
-from parlons.reports.models import AgentTicketTime, TicketMetrics, TicketTerm
+from parlons.reports.models import AgentTicketTime, TermDay, TicketFacet, TicketMetrics, TicketTerm
 from parlons.tickets.models import ChannelGroup, LineOfBusiness, Platform, Tag, TagGroup, Ticket, TicketTag
 
 MAX_DAYS = 3 * 366
@@ -300,8 +305,23 @@ class Base:
         return self.model.objects.all()
 
 
+class FacetBase(Base):
+    """The tags, tag groups or lines of business of tickets (``TicketFacet``): one row per ticket and value,
+    with the ticket's dates, filters and figures on the row itself."""
+
+    def __init__(self, kind: int):
+        super().__init__(TicketFacet, "")
+        self.kind = kind
+
+    def objects(self) -> QuerySet:
+        return TicketFacet.objects.filter(kind=self.kind)
+
+
 METRICS = Base(TicketMetrics, "")
-TAGS = Base(TicketTag, "ticket__metrics__")
+TAGS = Base(TicketTag, "ticket__metrics__")  # the ticket tags themselves (a group filtered by chosen tags)
+FACET_TAGS = FacetBase(TicketFacet.Kind.TAG)
+FACET_GROUPS = FacetBase(TicketFacet.Kind.TAG_GROUP)
+FACET_LINES = FacetBase(TicketFacet.Kind.LINE_OF_BUSINESS)
 TERMS = Base(TicketTerm, "ticket__metrics__")
 AGENT_TIME = Base(AgentTicketTime, "ticket__metrics__")
 
@@ -318,7 +338,8 @@ class Dimension:
     distinct: bool = False  # a ticket can appear twice in one group (two tags of one group): count it once
 
     def count(self):
-        return Count("ticket_id", distinct=True) if self.distinct else Count("ticket_id")
+        # COUNT(*): every base row has a ticket (ticket_id is never null), and a covering index can answer alone.
+        return Count("ticket_id", distinct=True) if self.distinct else Count("*")
 
     def key_q(self, qs: QuerySet, key: str) -> QuerySet:
         qs = qs.annotate(_k=self.expr())
@@ -382,24 +403,22 @@ DIMENSIONS = {
     ),
     "agent_time": _dim("agent", gettext_lazy("Person"), AGENT_TIME, "user", _user_names),
     "team": _dim("team", gettext_lazy("Team"), METRICS, "team", _team_names, gettext_lazy("(no team)")),
-    "tag": _dim("tag", gettext_lazy("Tag"), TAGS, "tag", _bilingual(Tag)),
+    "tag": _dim("tag", gettext_lazy("Tag"), FACET_TAGS, "key", _bilingual(Tag)),
     "tag_group": _dim(
         "tag_group",
         gettext_lazy("Tag group"),
-        TAGS,
-        "tag__group",
+        FACET_GROUPS,
+        "key",
         _bilingual(TagGroup),
         gettext_lazy("(no group)"),
-        distinct=True,
     ),
     "line_of_business": _dim(
         "line_of_business",
         gettext_lazy("Line of business"),
-        TAGS,
-        "tag__line_of_business",
+        FACET_LINES,
+        "key",
         _bilingual(LineOfBusiness),
         gettext_lazy("(no line of business)"),
-        distinct=True,
     ),
     "term": _dim("term", gettext_lazy("Term"), TERMS, "term", lambda ks: {k: k for k in ks}),
     "channel": _dim("channel", gettext_lazy("Channel"), METRICS, "platform", _platform_names),
@@ -428,6 +447,41 @@ DIMENSIONS = {
 }
 
 
+# A group or line of business restricted to chosen tags counts the tickets through those tags only: from the
+# ticket tags themselves, each ticket once per group (``DISTINCT``).
+TAG_FILTERED = {
+    "tag_group": _dim(
+        "tag_group",
+        gettext_lazy("Tag group"),
+        TAGS,
+        "tag__group",
+        _bilingual(TagGroup),
+        gettext_lazy("(no group)"),
+        distinct=True,
+    ),
+    "line_of_business": _dim(
+        "line_of_business",
+        gettext_lazy("Line of business"),
+        TAGS,
+        "tag__line_of_business",
+        _bilingual(LineOfBusiness),
+        gettext_lazy("(no line of business)"),
+        distinct=True,
+    ),
+}
+
+
+def _dimension(name: str, params: Params) -> Dimension:
+    if params.tags and name in TAG_FILTERED:
+        return TAG_FILTERED[name]
+    return DIMENSIONS[name]
+
+
+def _unfiltered(params: Params) -> bool:
+    p = params
+    return not (p.teams or p.channels or p.channel_groups or p.languages or p.tags)
+
+
 def _filtered(base: Base, params: Params, date_field: str) -> QuerySet:
     """The base rows of tickets in the period (by creation or resolution date) that pass the filters.
 
@@ -450,6 +504,11 @@ def _filtered(base: Base, params: Params, date_field: str) -> QuerySet:
     ):
         # No filter on the tickets: the terms carry the ticket's creation date, and their index answers alone.
         return base.objects().filter(created_at__gte=p.period.start_at, created_at__lt=p.period.end_at)
+    if isinstance(base, FacetBase):  # the dates and filters are copied on the rows: no join
+        qs = base.objects().filter(q)
+        if p.tags:  # only tags reach here (TAG_FILTERED): the chosen tags are the rows
+            qs = qs.filter(key__in=Tag.objects.filter(slug__in=p.tags).values("pk"))
+        return qs
     metrics = TicketMetrics.objects.filter(q)
     if p.tags and base is not TAGS:
         metrics = metrics.filter(
@@ -474,13 +533,15 @@ class Median(Aggregate):
 
 
 def _medians(qs: QuerySet, dim: Dimension, value: str) -> dict:
-    if connection.vendor == "postgresql":
+    """The median per group; a ticket counts once in a group even with two tags of that group."""
+    if connection.vendor == "postgresql" and not dim.distinct:
         return dict(qs.annotate(_k=dim.expr()).values("_k").annotate(m=Median(value)).values_list("_k", "m"))
-    values: dict = defaultdict(list)
-    for key, v in qs.annotate(_k=dim.expr()).values_list("_k", value).iterator(chunk_size=5000):
+    values: dict = defaultdict(dict)
+    rows = qs.annotate(_k=dim.expr()).values_list("_k", "ticket_id", value).iterator(chunk_size=5000)
+    for key, ticket_id, v in rows:
         if v is not None:
-            values[key].append(v)
-    return {k: statistics.median(vs) for k, vs in values.items()}
+            values[key][ticket_id] = v
+    return {k: statistics.median(vs.values()) for k, vs in values.items()}
 
 
 def _hours(seconds) -> float | None:
@@ -504,14 +565,19 @@ class Report:
 
 def _count_rows(report: Report, params: Params, *, measure_label, limit: int | None = None) -> Result:
     """Tickets counted per dimension value (the most common report shape)."""
-    dim = DIMENSIONS[report.dims[params.by]]
-    qs = _filtered(dim.base, params, report.date_field)
-    if dim is DIMENSIONS["term"] and params.term_language:
-        qs = qs.filter(language=params.term_language)
-    counted = qs.annotate(_k=dim.expr()).values("_k").annotate(n=dim.count()).order_by("-n", "_k")
+    dim = _dimension(report.dims[params.by], params)
+    if dim is DIMENSIONS["term"] and report.date_field == "created_at" and _unfiltered(params):
+        counted = _term_days(params).values("term").annotate(n=Sum("tickets")).filter(n__gt=0)
+        counted = counted.order_by("-n", "term").values_list("term", "n")
+    else:
+        qs = _filtered(dim.base, params, report.date_field)
+        if dim is DIMENSIONS["term"] and params.term_language:
+            qs = qs.filter(language=params.term_language)
+        counted = qs.annotate(_k=dim.expr()).values("_k").annotate(n=dim.count()).order_by("-n", "_k")
+        counted = counted.values_list("_k", "n")
     if limit:
         counted = counted[:limit]
-    counts = {r["_k"]: r["n"] for r in counted}
+    counts = dict(counted)
     keys = dim.all_keys() if dim.all_keys else list(counts)
     names = dim.names([k for k in keys if k is not None])
     rows = [
@@ -534,7 +600,7 @@ def _count_rows(report: Report, params: Params, *, measure_label, limit: int | N
 
 
 def _count_drill(report: Report, params: Params, key: str) -> QuerySet:
-    dim = DIMENSIONS[report.dims[params.by]]
+    dim = _dimension(report.dims[params.by], params)
     qs = _filtered(dim.base, params, report.date_field)
     if dim is DIMENSIONS["term"] and params.term_language:
         qs = qs.filter(language=params.term_language)
@@ -555,7 +621,7 @@ def _handling_field(base: Base, params: Params) -> str:
 
 
 def _run_handling(report: Report, params: Params) -> Result:
-    dim = DIMENSIONS[report.dims[params.by]]
+    dim = _dimension(report.dims[params.by], params)
     qs = _filtered(dim.base, params, "resolved_at")
     value = _handling_field(dim.base, params)
     data = (
@@ -594,23 +660,25 @@ def _business_note(params: Params) -> str:
 
 
 def _drill_resolved(report: Report, params: Params, key: str) -> QuerySet:
-    dim = DIMENSIONS[report.dims[params.by]]
+    dim = _dimension(report.dims[params.by], params)
     return Ticket.objects.filter(
         pk__in=dim.key_q(_filtered(dim.base, params, "resolved_at"), key).values("ticket_id")
     )
 
 
 def _run_resolution(report: Report, params: Params) -> Result:
-    dim = DIMENSIONS[report.dims[params.by]]
+    dim = _dimension(report.dims[params.by], params)
     value = dim.base.prefix + (
         "resolution_business_seconds" if params.hours == "business" else "resolution_seconds"
     )
     resolved = _filtered(dim.base, params, "resolved_at")
-    data = {
-        r["_k"]: r
-        for r in resolved.annotate(_k=dim.expr()).values("_k").annotate(n=dim.count(), avg=Avg(value))
-    }
-    medians = _medians(resolved, dim, value)
+    grouped = resolved.annotate(_k=dim.expr()).values("_k")
+    if connection.vendor == "postgresql" and not dim.distinct:  # one pass: count, average and median
+        data = {r["_k"]: r for r in grouped.annotate(n=dim.count(), avg=Avg(value), median=Median(value))}
+        medians = {k: r["median"] for k, r in data.items()}
+    else:
+        data = {r["_k"]: r for r in grouped.annotate(n=dim.count(), avg=Avg(value))}
+        medians = _medians(resolved, dim, value)
     # Created per the same grouping; for people, the tickets assigned to them now.
     created_dim = dim
     if params.by == "agent":
@@ -654,9 +722,21 @@ def _run_resolution(report: Report, params: Params) -> Result:
 _TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 
 
+def _term_days(params: Params) -> QuerySet:
+    """The day counts of terms over the period (the terms of tickets created then, when no ticket filter is
+    set): the same figures as counting ``TicketTerm`` rows, from a few rows per day."""
+    qs = TermDay.objects.filter(day__gte=params.period.start, day__lte=params.period.end)
+    if params.term_language:
+        qs = qs.filter(language=params.term_language)
+    return qs
+
+
 def _keywords(params: Params) -> list[str]:
     if params.keywords:
         return list(params.keywords)
+    if _unfiltered(params):
+        counted = _term_days(params).values("term").annotate(n=Sum("tickets")).filter(n__gt=0)
+        return list(counted.order_by("-n", "term").values_list("term", flat=True)[:5])
     qs = _filtered(TERMS, params, "created_at")
     if params.term_language:
         qs = qs.filter(language=params.term_language)
@@ -676,13 +756,16 @@ def _run_keywords(report: Report, params: Params) -> Result:
     from parlons.search.text import fold
 
     words = [fold(k) for k in _keywords(params)]
-    data = (
-        _keyword_rows(params)
-        .filter(term__in=words)
-        .values("_b", "term")
-        .annotate(n=Count("id"))
-        .order_by("_b", "term")
-    )
+    if _unfiltered(params):
+        data = _keyword_days(params, words)
+    else:
+        data = (
+            _keyword_rows(params)
+            .filter(term__in=words)
+            .values("_b", "term")
+            .annotate(n=Count("id"))
+            .order_by("_b", "term")
+        )
     rows = []
     for r in data:
         bucket = r["_b"].date() if isinstance(r["_b"], datetime) else r["_b"]
@@ -700,6 +783,36 @@ def _run_keywords(report: Report, params: Params) -> Result:
         Column("tickets", _("Tickets")),
     ]
     return Result(report, params, columns, rows, "tickets")
+
+
+def _bucket_start(day: date, bucket: str) -> date:
+    if bucket == "week":
+        return day - timedelta(days=day.weekday())
+    if bucket == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _keyword_days(params: Params, words: list[str]) -> list[dict]:
+    """Tickets per keyword and interval from the day counts, in the order of the raw query (interval, term)."""
+    counted = (
+        _term_days(params)
+        .filter(term__in=words)
+        .values("day", "term")
+        .annotate(n=Sum("tickets"))
+        .filter(n__gt=0)
+        .order_by("term", "day")
+        .values_list("day", "term", "n")
+    )
+    totals: dict[tuple[date, str], int] = defaultdict(int)
+    rank: dict[str, int] = {}
+    for day, term, n in counted:
+        rank.setdefault(term, len(rank))  # the database's order of the terms (its collation)
+        totals[(_bucket_start(day, params.bucket), term)] += n
+    return [
+        {"_b": bucket, "term": term, "n": n}
+        for (bucket, term), n in sorted(totals.items(), key=lambda item: (item[0][0], rank[item[0][1]]))
+    ]
 
 
 def _drill_keywords(report: Report, params: Params, key: str) -> QuerySet:
@@ -900,7 +1013,7 @@ CUSTOM_DIMENSIONS = [
 ]
 
 
-def _custom_dim(by: str, measure: Measure) -> Dimension:
+def _custom_dim(by: str, measure: Measure, params: Params) -> Dimension:
     """The grouping for one measure: a person is the assignee for creation-dated measures and the resolver
     for resolution-dated ones."""
     if by == "agent":
@@ -908,7 +1021,7 @@ def _custom_dim(by: str, measure: Measure) -> Dimension:
         return _dim(
             "agent", gettext_lazy("Person"), METRICS, field_name, _user_names, gettext_lazy("(unassigned)")
         )
-    return DIMENSIONS[by]
+    return _dimension(by, params)
 
 
 def _measure_field(dim: Dimension, measure: Measure, params: Params) -> str:
@@ -924,7 +1037,7 @@ def _run_custom(report: Report, params: Params) -> Result:
     dims = {}
     for position, code in enumerate(params.measures):
         measure = MEASURES[code]
-        dim = _custom_dim(params.by, measure)
+        dim = _custom_dim(params.by, measure, params)
         dims[code] = dim
         qs = _filtered(dim.base, params, measure.date_field)
         grouped = qs.annotate(_k=dim.expr()).values("_k")
@@ -987,7 +1100,7 @@ def _distinct_aggregate(qs: QuerySet, dim: Dimension, value: str, how: str) -> d
 
 def _drill_custom(report: Report, params: Params, key: str) -> QuerySet:
     measure = MEASURES[params.measures[0]]
-    dim = _custom_dim(params.by, measure)
+    dim = _custom_dim(params.by, measure, params)
     qs = _filtered(dim.base, params, measure.date_field)
     return Ticket.objects.filter(pk__in=dim.key_q(qs, key).values("ticket_id"))
 
