@@ -5,6 +5,8 @@ send paths do not change (STYLE.md rule 5)."""
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -68,6 +70,24 @@ class Connector:
 
 
 _registry: dict[str, Connector] = {}
+_memo = threading.local()
+
+
+@contextmanager
+def batch_scope():
+    """While a batch of deliveries is prefetched: connectors share ``batch_memo()`` (e.g. profiles already asked
+    for), so a burst from one person costs one look-up."""
+    _memo.data = {}
+    try:
+        yield
+    finally:
+        _memo.data = None
+
+
+def batch_memo() -> dict:
+    """The current batch's shared dict (a fresh one, not kept, outside a batch)."""
+    data = getattr(_memo, "data", None)
+    return {} if data is None else data
 
 
 def register(connector: Connector) -> Connector:

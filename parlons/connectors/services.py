@@ -11,7 +11,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parlons.connectors.base import SendError, connector_for
+from parlons.connectors.base import SendError, batch_scope, connector_for
 from parlons.connectors.models import InboundEvent, OutboundMessage
 from parlons.core.actors import SYSTEM
 from parlons.core.errors import ParlonsError
@@ -45,62 +45,258 @@ def store_inbound(
     return event, True
 
 
-def _prefetch(event_id: int):
-    """The connector's network work for a delivery (media downloads), outside any transaction so that a slow
-    platform never holds a database lock. A failure here is not fatal: ``parse`` may fetch again or do without."""
-    event = (
-        InboundEvent.objects.filter(pk=event_id)
-        .exclude(state__in=[InboundEvent.State.DONE, InboundEvent.State.IGNORED])
-        .first()
+# Batches of inbound deliveries are processed one at a time across all workers (see ``_one_batch_at_a_time``).
+INGEST_LOCK_KEY = 7301000001
+DEFAULT_BATCH = 50
+_FINAL = (InboundEvent.State.DONE, InboundEvent.State.IGNORED)
+
+
+def store_inbound_items(items, *, headers: dict | None = None) -> tuple[int, int]:
+    """Store the items of one delivery — ``(platform, external_id, body, group_external_id)``, the last being
+    the page, account or number id that names the channel group — each once (deduplicated by platform id), and
+    queue each new one's processing, in one transaction. Returns (stored, duplicates).
+
+    The acknowledgement path, so as few round trips as can be: one statement per item that finds the channel
+    group, inserts the row unless the platform id is already stored, and returns the new id; one task row per
+    new item. A delivery for a page that is no channel group (yet) is stored without one (shown to admins)."""
+    import json
+
+    from django.db import connection
+
+    from parlons.connectors.tasks import process_inbound_event
+    from parlons.tickets.models import Channel, ChannelGroup
+
+    cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    # Table names come from the models, values are parameters. "WHERE true" lets SQLite parse the upsert.
+    sql = (
+        f"INSERT INTO {InboundEvent._meta.db_table} (platform, external_id, channel_group_id, body, headers, "  # noqa: S608
+        "state, attempts, error, received_at) "
+        f"SELECT %s, %s, (SELECT g.id FROM {ChannelGroup._meta.db_table} g "
+        f"JOIN {Channel._meta.db_table} c ON c.id = g.channel_id WHERE c.platform = %s AND g.external_id = %s "
+        f"ORDER BY g.id LIMIT 1), %s, %s{cast}, %s, 0, '', %s WHERE true "
+        "ON CONFLICT (platform, external_id) DO NOTHING RETURNING id"
     )
-    connector = connector_for(event.platform) if event else None
+    header_json = json.dumps(headers or {})
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    stored = duplicates = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for platform, external_id, body, group_external_id in items:
+            cursor.execute(
+                sql,
+                [
+                    platform,
+                    external_id[:255],
+                    platform,
+                    group_external_id or None,  # no id: no group (NULL matches nothing)
+                    body,
+                    header_json,
+                    InboundEvent.State.PENDING,
+                    at,
+                ],
+            )
+            row = cursor.fetchone()
+            if row is None:
+                duplicates += 1
+                continue
+            stored += 1
+            process_inbound_event.enqueue(row[0])
+    return stored, duplicates
+
+
+def _prefetch(event: InboundEvent):
+    """The connector's network work for a delivery (media downloads, profiles), outside any transaction so that
+    a slow platform never holds a database lock. A failure here is not fatal: ``parse`` may fetch again or do
+    without."""
+    connector = connector_for(event.platform)
     if connector is None:
         return None
     try:
         return connector.prefetch(event)
     except Exception:
-        logger.warning("prefetch failed for inbound event %s", event_id, exc_info=True)
+        logger.warning("prefetch failed for inbound event %s", event.pk, exc_info=True)
         return None
 
 
-def process_inbound(event_id: int) -> list[int]:
-    """Parse a stored delivery with its platform's connector and ingest every message in it. Safe to run
-    twice: a delivery already done is skipped, and messages are deduplicated by platform id."""
+def _one_batch_at_a_time() -> None:
+    """Serialize batches across workers (PostgreSQL: a transaction-scoped advisory lock; SQLite already writes one
+    transaction at a time). Two batches running side by side could each hold one contact and wait for the
+    other's (a deadlock), or store a conversation's messages out of order; one batch at a time cannot, and the
+    slow part (the after-commit listeners) still runs in parallel."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK_KEY])
+
+
+def _apply(event: InboundEvent, *, savepoint: bool) -> list[int]:
+    """Parse one delivery and ingest what it holds; sets ``event.state``/``error`` (not saved). Every change of
+    one delivery is all-or-nothing: each service call is atomic, and a delivery of several items gets a
+    savepoint of its own (``savepoint=True`` wraps every delivery, as the one-at-a-time path does)."""
+    from contextlib import nullcontext
+
     from parlons.tickets.services import PlatformEvent, apply_platform_event, ingest_inbound_message
 
-    prefetched = _prefetch(event_id)
-    with transaction.atomic():
-        event = InboundEvent.objects.select_for_update().filter(pk=event_id).first()
-        if event is None or event.state in (InboundEvent.State.DONE, InboundEvent.State.IGNORED):
-            return []
-        event.prefetched = prefetched
-        event.attempts += 1
-        connector = connector_for(event.platform)
-        if connector is None:
-            event.state = InboundEvent.State.FAILED
-            event.error = f"no connector for platform {event.platform}"
-            event.save(update_fields=["state", "error", "attempts"])
-            return []
-        ticket_ids = []
-        try:
-            with transaction.atomic():
-                for item in connector.parse(event):
+    connector = connector_for(event.platform)
+    if connector is None:
+        event.state = InboundEvent.State.FAILED
+        event.error = f"no connector for platform {event.platform}"
+        return []
+    ticket_ids: list[int] = []
+    try:
+        with transaction.atomic() if savepoint else nullcontext():
+            items = connector.parse(event)
+            with transaction.atomic() if len(items) > 1 and not savepoint else nullcontext():
+                for item in items:
                     if isinstance(item, PlatformEvent):
                         ticket_ids += apply_platform_event(item, actor=SYSTEM, via="ingest")
                     else:
                         ticket_ids.append(ingest_inbound_message(item, actor=SYSTEM, via="ingest").ticket.pk)
-        except ParlonsError as exc:
-            event.state = InboundEvent.State.FAILED
-            event.error = str(exc.message)[:2000]
-        except DatabaseError as exc:  # a value the database refuses: keep the delivery, say why
-            event.state = InboundEvent.State.FAILED
-            event.error = f"{exc.__class__.__name__}: {exc}"[:2000]
-        else:
-            event.state = InboundEvent.State.DONE if ticket_ids else InboundEvent.State.IGNORED
-            event.error = ""
-        event.processed_at = timezone.now()
-        event.save(update_fields=["state", "error", "attempts", "processed_at"])
+    except ParlonsError as exc:
+        event.state, event.error = InboundEvent.State.FAILED, str(exc.message)[:2000]
+        return []
+    except DatabaseError as exc:  # a value the database refuses: keep the delivery, say why
+        if _transient(exc):  # not the delivery's fault: the whole batch is tried again
+            raise _BatchRetry() from exc
+        if not savepoint and _transaction_broken():
+            raise _BatchBroken() from exc
+        event.state, event.error = InboundEvent.State.FAILED, f"{exc.__class__.__name__}: {exc}"[:2000]
+        return []
+    event.state = InboundEvent.State.DONE if ticket_ids else InboundEvent.State.IGNORED
+    event.error = ""
     return ticket_ids
+
+
+class _BatchRetry(Exception):
+    """A deadlock or serialization failure: roll the batch back and run it again."""
+
+
+def _transient(exc: DatabaseError) -> bool:
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(getattr(cause, "diag", None), "sqlstate", None)
+    if sqlstate in ("40P01", "40001", "55P03"):  # deadlock, serialization failure, lock not available
+        return True
+    return "database is locked" in str(exc)  # SQLite, after its busy timeout
+
+
+class _BatchBroken(Exception):
+    """A database error outside any savepoint: the batch's transaction cannot go on (PostgreSQL)."""
+
+
+def _transaction_broken() -> bool:
+    connection = transaction.get_connection()
+    if connection.needs_rollback:
+        return True
+    if connection.vendor != "postgresql":
+        return False  # SQLite: a refused statement does not abort the transaction
+    from psycopg.pq import TransactionStatus
+
+    return connection.connection.info.transaction_status == TransactionStatus.INERROR
+
+
+def _save_states(events: list[InboundEvent], now) -> None:
+    """One UPDATE per outcome (done, ignored), one per failed delivery (each has its own error)."""
+    from django.db.models import F
+
+    by_state: dict[str, list[int]] = {}
+    for event in events:
+        if event.state == InboundEvent.State.FAILED:
+            InboundEvent.objects.filter(pk=event.pk).update(
+                state=event.state, error=event.error, attempts=F("attempts") + 1, processed_at=now
+            )
+        else:
+            by_state.setdefault(event.state, []).append(event.pk)
+    for state, ids in by_state.items():
+        InboundEvent.objects.filter(pk__in=ids).update(
+            state=state, error="", attempts=F("attempts") + 1, processed_at=now
+        )
+
+
+def _run_batch(ids: list[int], *, own: int | None, savepoints: bool) -> dict[int, list[int]]:
+    """Process the deliveries ``ids`` (those still to do) in one transaction, oldest first. Returns
+    {event id: ticket ids}."""
+    from parlons.connectors.tasks import process_inbound_event
+    from parlons.core.events import batched_dispatch
+    from parlons.core.worker import finish_ready_tasks
+
+    todo = [InboundEvent.State.PENDING, InboundEvent.State.PROCESSING, InboundEvent.State.FAILED]
+    base = InboundEvent.objects.select_related("channel_group__channel").order_by("pk")
+    # Network work first, outside the transaction (a read of the batch, no lock).
+    with batch_scope():
+        prefetched = {e.pk: _prefetch(e) for e in base.filter(pk__in=ids, state__in=todo)}
+    results: dict[int, list[int]] = {}
+    with batched_dispatch(), transaction.atomic():
+        _one_batch_at_a_time()
+        # Re-read under the lock: another worker's batch may have done some of them meanwhile. Only the task's
+        # own delivery is tried again when it failed before; the others are pending ones.
+        events = [
+            e
+            for e in base.select_for_update(of=("self",)).filter(pk__in=ids, state__in=todo)
+            if e.state != InboundEvent.State.FAILED or e.pk == own
+        ]
+        for event in events:
+            event.prefetched = prefetched.get(event.pk)
+            results[event.pk] = _apply(event, savepoint=savepoints)
+        _save_states(events, timezone.now())
+        # The other deliveries' tasks have nothing left to do: finish them now rather than run them.
+        finish_ready_tasks(process_inbound_event, [pk for pk in results if pk != own])
+    return results
+
+
+def _run_with_retries(ids: list[int], *, own: int, attempts: int = 5) -> dict[int, list[int]]:
+    import time
+
+    for attempt in range(attempts):
+        try:
+            try:
+                return _run_batch(ids, own=own, savepoints=False)
+            except _BatchBroken:  # one delivery broke the transaction: one by one, each in a savepoint
+                results: dict[int, list[int]] = {}
+                for pk in ids:
+                    results.update(_run_batch([pk], own=own, savepoints=True))
+                return results
+        except _BatchRetry:
+            if attempt + 1 == attempts:
+                raise
+            time.sleep(0.05 * (attempt + 1) * (0.5 + random.random()))
+    return {}
+
+
+def process_inbound(event_id: int, *, batch: int | None = None) -> list[int]:
+    """Process a stored delivery with its platform's connector, and with it the oldest pending deliveries (up
+    to ``batch``, setting ``PARLONS_INGEST_BATCH``, default 50) in one transaction: fewer round trips and
+    commits per message. Oldest first, one batch at a time across workers, so a conversation's messages are
+    stored in the order they arrived. A delivery that fails (bad data, a value the database refuses) is marked
+    failed with its error and does not undo the others. Returns the ids of the tickets ``event_id`` touched.
+
+    Safe to run twice: a delivery already done is skipped, and messages are deduplicated by platform id. Called
+    by the ``process_inbound_event`` task; the other deliveries' tasks are finished with the batch."""
+    from django.conf import settings
+
+    size = max(1, batch if batch is not None else getattr(settings, "PARLONS_INGEST_BATCH", DEFAULT_BATCH))
+    own = InboundEvent.objects.filter(pk=event_id).values_list("state", flat=True).first()
+    if own is None or own in _FINAL:
+        return []
+    while True:  # the own delivery is at most a few batches away: oldest first
+        older = list(
+            InboundEvent.objects.filter(state=InboundEvent.State.PENDING, pk__lt=event_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:size]
+        )
+        with_own = len(older) < size
+        newer = []
+        if with_own and len(older) < size - 1:
+            newer = list(
+                InboundEvent.objects.filter(state=InboundEvent.State.PENDING, pk__gt=event_id)
+                .order_by("pk")
+                .values_list("pk", flat=True)[: size - 1 - len(older)]
+            )
+        ids = [*older, event_id, *newer] if with_own else older
+        results = _run_with_retries(ids, own=event_id)
+        if event_id in results:
+            return results[event_id]
+        if with_own or not results:  # done by another worker meanwhile (or nothing left to do)
+            return []
 
 
 def queue_outbound(message: Message, *, idempotency_key: str) -> OutboundMessage:

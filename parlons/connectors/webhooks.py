@@ -17,8 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from parlons.connectors.meta import delivery, signature
-from parlons.connectors.services import store_inbound
-from parlons.tickets.models import ChannelGroup
+from parlons.connectors.services import store_inbound_items
 
 logger = logging.getLogger(__name__)
 KEPT_HEADERS = ("Content-Type", "User-Agent", "X-Hub-Signature-256")
@@ -54,16 +53,6 @@ def _handshake(request) -> HttpResponse:
     return HttpResponseForbidden("verification failed", content_type="text/plain")
 
 
-def _groups(items) -> dict[tuple[str, str], ChannelGroup]:
-    wanted = {(i.platform, i.group_external_id) for i in items if i.group_external_id}
-    if not wanted:
-        return {}
-    rows = ChannelGroup.objects.select_related("channel").filter(
-        channel__platform__in={p for p, _ in wanted}, external_id__in={g for _, g in wanted}
-    )
-    return {(g.channel.platform, g.external_id): g for g in rows}
-
-
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def meta(request):
@@ -85,17 +74,8 @@ def meta(request):
     if not isinstance(envelope, dict):
         return HttpResponseBadRequest("invalid JSON", content_type="text/plain")
     items = delivery.split(envelope)
-    groups = _groups(items)
     headers = {k: request.headers[k] for k in KEPT_HEADERS if k in request.headers}
-    stored = duplicates = 0
-    for item in items:
-        _event, created = store_inbound(
-            item.platform,
-            item.external_id,
-            item.body,
-            headers=headers,
-            channel_group=groups.get((item.platform, item.group_external_id)),
-        )
-        stored += created
-        duplicates += not created
+    stored, duplicates = store_inbound_items(
+        [(i.platform, i.external_id, i.body, i.group_external_id) for i in items], headers=headers
+    )
     return JsonResponse({"received": len(items), "stored": stored, "duplicates": duplicates})

@@ -9,9 +9,11 @@ events it caused itself. A failing subscriber is logged and does not affect the 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import transaction
@@ -44,12 +46,69 @@ def publish(event_type: str, *, actor_id: int | None = None, via: str = "", **da
     transaction.on_commit(lambda: dispatch(event), robust=True)
 
 
+_held = threading.local()
+
+
 def dispatch(event: DomainEvent) -> None:
+    held = getattr(_held, "events", None)
+    if held is not None:
+        held.append(event)
+        return
     for fn in [*_subscribers.get(event.type, []), *_subscribers.get("*", [])]:
-        try:
-            fn(event)
-        except Exception:
-            logger.exception("event subscriber %s failed on %s", getattr(fn, "__name__", fn), event.type)
+        _call(fn, event)
+
+
+def _call(fn, event: DomainEvent) -> None:
+    try:
+        fn(event)
+    except Exception:
+        logger.exception("event subscriber %s failed on %s", getattr(fn, "__name__", fn), event.type)
+
+
+def _coalesce(events: list[DomainEvent]) -> list[DomainEvent]:
+    """Each ticket's ``ticket.updated`` events become one, at the place of the last (its version), naming every
+    change; every other event is kept as it was, in order."""
+
+    def key(event: DomainEvent):
+        if event.type == "ticket.updated" and event.data.get("id") is not None:
+            return (event.data["id"], event.actor_id, event.via)
+        return None
+
+    last: dict[tuple, int] = {}
+    changes: dict[tuple, list] = {}
+    for i, event in enumerate(events):
+        k = key(event)
+        if k is not None:
+            last[k] = i
+            if isinstance(event.data.get("changes"), list):
+                changes.setdefault(k, []).extend(event.data["changes"])
+    out = []
+    for i, event in enumerate(events):
+        k = key(event)
+        if k is None:
+            out.append(event)
+        elif last[k] == i:
+            if k in changes:
+                event = replace(event, data={**event.data, "changes": list(dict.fromkeys(changes[k]))})
+            out.append(event)
+    return out
+
+
+@contextmanager
+def batched_dispatch():
+    """Hold the events committed inside the block (a batch of work in one transaction) and dispatch them when
+    it ends, with the ``ticket.updated`` events of each ticket merged into one (listeners re-read the ticket, so
+    one "it changed" per ticket is enough). Events whose transaction did not commit are never dispatched."""
+    if getattr(_held, "events", None) is not None:  # already inside a batch: the outer one dispatches
+        yield
+        return
+    _held.events = []
+    try:
+        yield
+    finally:
+        events, _held.events = _held.events, None
+        for event in _coalesce(events):
+            dispatch(event)
 
 
 class capture_events:

@@ -16,6 +16,8 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 QUEUES = ["default", "ingest", "outbound"]
 HEARTBEAT_SECONDS = 5
+# True in a ``parlons worker`` process (no web server, so no open browser is connected to this process).
+DEDICATED = False
 
 
 def _beat(worker_id: str, started) -> None:
@@ -57,6 +59,35 @@ def make_worker(*, batch: bool = False, interval: float = 0.5, worker_id: str | 
         worker_id=worker_id or f"{socket.gethostname()[:40]}-{uuid.uuid4().hex[:8]}",
         excluded_queue_names=[],
     )
+
+
+def keep_connections(max_age: int = 300) -> None:
+    """A worker process keeps its database connections between tasks (``CONN_MAX_AGE``, health-checked on
+    reuse) instead of opening one per task: a new PostgreSQL connection costs a server process and several
+    round trips, more than a small task itself. ``PARLONS_DB_CONN_MAX_AGE`` wins when it is set higher."""
+    from django.db import connections
+
+    for alias in connections:
+        settings_dict = connections[alias].settings_dict
+        if settings_dict.get("CONN_MAX_AGE") is not None and settings_dict["CONN_MAX_AGE"] < max_age:
+            settings_dict["CONN_MAX_AGE"] = max_age
+
+
+def finish_ready_tasks(task, first_args: list, return_value=None) -> int:
+    """Mark the queued (READY) runs of ``task`` whose first argument is in ``first_args`` as done, in the
+    caller's transaction: work that a batch already did (e.g. the ingest of the deliveries it took with its own).
+    A run another worker has claimed meanwhile is left alone (it finds nothing to do). Returns how many."""
+    if not first_args:
+        return 0
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.now()
+    return DBTaskResult.objects.filter(
+        status="READY",
+        task_path=task.module_path,
+        queue_name=task.queue_name,
+        args_kwargs__args__0__in=list(first_args),
+    ).update(status="SUCCESSFUL", started_at=now, finished_at=now, return_value=return_value)
 
 
 def run_worker(*, interval: float = 0.5, install_signals: bool = True) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
-from parlons.tickets.models import Ticket, TicketEvent
+from parlons.tickets.models import Platform, Ticket, TicketEvent
 
 
 def _status(code):
@@ -20,6 +20,10 @@ def _priority(code):
         return str(Ticket.Priority(code).label)
     except ValueError:
         return str(code)
+
+
+def _platform(code):
+    return str(dict(Platform.choices).get(code, code or ""))
 
 
 def _name(ref):
@@ -128,6 +132,26 @@ def _sentence(event: TicketEvent, lang: str) -> str:
         return _("Reminder cancelled")
     if kind == "reminder.due":
         return _("Reminder sent")
+    if kind == "contact.profile_changed":  # the platform now gives another name or handle (OPS-1)
+        changes = d.get("changes") or {}
+        parts = []
+        if "display_name" in changes:
+            parts.append(
+                _("name “%(old)s” → “%(new)s”")
+                % {
+                    "old": changes["display_name"].get("from", ""),
+                    "new": changes["display_name"].get("to", ""),
+                }
+            )
+        if "handle" in changes:
+            parts.append(
+                _("handle “%(old)s” → “%(new)s”")
+                % {"old": changes["handle"].get("from", ""), "new": changes["handle"].get("to", "")}
+            )
+        return _("The client's profile changed on %(platform)s: %(changes)s") % {
+            "platform": _platform(d.get("platform")),
+            "changes": "; ".join(parts),
+        }
     if kind == "email.forwarded":  # forward to an outside person (parlons.connectors.email)
         return _("Forwarded by e-mail to %(address)s") % {"address": d.get("to", "")}
     if kind == "email.forward_failed":

@@ -155,26 +155,41 @@ PROFILE_FIELDS = {
     "messenger": "first_name,last_name,profile_pic",
     "instagram": "name,username,profile_pic",
 }
-PROFILE_REFRESH = timedelta(days=7)
+PROFILE_REFRESH = timedelta(days=7)  # default of PARLONS_PROFILE_REFRESH_DAYS
+
+
+def profile_refresh_age() -> timedelta:
+    from django.conf import settings
+
+    days = getattr(settings, "PARLONS_PROFILE_REFRESH_DAYS", None)
+    return PROFILE_REFRESH if days is None else timedelta(days=float(days))
 
 
 def fetch_profile(client: GraphClient, platform: str, user_id: str) -> dict:
-    """The person's public profile (User Profile API), or {} when the platform does not give it."""
+    """The person's public profile (User Profile API) when Parlons has none yet or the one it has is older than
+    ``PARLONS_PROFILE_REFRESH_DAYS`` (7 by default); else, or when the platform does not give it, {}."""
     from django.utils import timezone
 
+    from parlons.connectors.base import batch_memo
     from parlons.tickets.models import ContactIdentity
 
+    # The deliveries of one batch are prefetched before any is stored: a person who wrote several times is
+    # looked up once.
+    asked = batch_memo().setdefault("profiles", set())
+    if (platform, user_id) in asked:
+        return {}
     fetched = (
         ContactIdentity.objects.filter(platform=platform, external_id=user_id)
         .values_list("profile_fetched_at", flat=True)
         .first()
     )
-    if fetched and timezone.now() - fetched < PROFILE_REFRESH:
+    if fetched and timezone.now() - fetched < profile_refresh_age():
         return {}
     try:
         data = client.get(user_id, params={"fields": PROFILE_FIELDS[platform]})
     except SendError:
         return {}
+    asked.add((platform, user_id))
     return {k: str(v)[:1000] for k, v in data.items() if k != "id" and isinstance(v, str | int)}
 
 
@@ -210,6 +225,7 @@ def sender_from(event, platform: str, sender_id: str):
         name=name,
         profile=profile,
         avatar_url=avatar if avatar.startswith(("http://", "https://")) else "",
+        profile_fetched=bool(profile),
     )
 
 

@@ -40,6 +40,8 @@ class Sender:
     profile_url: str = ""
     avatar_url: str = ""
     email: str = ""
+    # True when ``profile`` was just fetched from the platform (its date is then kept even if nothing changed).
+    profile_fetched: bool = False
 
 
 @dataclass
@@ -80,12 +82,21 @@ def _fit(item: InboundMessage) -> None:
     item.permalink = item.permalink if len(item.permalink) <= 1000 else ""
 
 
-def _identity_for(platform: str, sender: Sender) -> ContactIdentity:
+# Profile fields whose change is written in the history of the ticket the message goes to (OPS-1).
+NOTED_PROFILE_FIELDS = ("display_name", "handle")
+
+
+def _identity_for(platform: str, sender: Sender) -> tuple[ContactIdentity, dict]:
+    """The sender's identity, locked (one writer per contact at a time, so two messages arriving together
+    cannot open two tickets), created with its contact if new, its public profile brought up to date. Returns
+    it with the noted changes ({field: {"from", "to"}})."""
     identity = (
         ContactIdentity.objects.select_related("contact")
+        .select_for_update(of=("self",))
         .filter(platform=platform, external_id=sender.external_id)
         .first()
     )
+    now = timezone.now()
     if identity is None:
         contact = Contact.objects.create(name=sender.name or sender.handle, email=sender.email)
         try:
@@ -99,31 +110,41 @@ def _identity_for(platform: str, sender: Sender) -> ContactIdentity:
                     profile=sender.profile,
                     profile_url=sender.profile_url,
                     avatar_url=sender.avatar_url,
-                    profile_fetched_at=timezone.now() if sender.profile else None,
+                    profile_fetched_at=now if sender.profile else None,
                 )
-        except IntegrityError:  # another worker created it at the same moment
+        except IntegrityError:  # another writer created it at the same moment
             contact.delete()
-            identity = ContactIdentity.objects.select_related("contact").get(
-                platform=platform, external_id=sender.external_id
+            identity = (
+                ContactIdentity.objects.select_related("contact")
+                .select_for_update(of=("self",))
+                .get(platform=platform, external_id=sender.external_id)
             )
-        return identity
-    changed = []
+        return identity, {}
+    changed, noted = [], {}
     for attr, value in (
         ("handle", sender.handle),
-        ("display_name", sender.name),
+        ("display_name", sender.name[:255]),
         ("profile_url", sender.profile_url),
         ("avatar_url", sender.avatar_url),
     ):
-        if value and getattr(identity, attr) != value:
+        before = getattr(identity, attr)
+        if value and before != value:
             setattr(identity, attr, value)
             changed.append(attr)
-    if sender.profile and sender.profile != identity.profile:
+            if attr in NOTED_PROFILE_FIELDS and before:
+                noted[attr] = {"from": before, "to": value}
+    if sender.profile and (sender.profile != identity.profile or sender.profile_fetched):
         identity.profile = sender.profile
-        identity.profile_fetched_at = timezone.now()
+        identity.profile_fetched_at = now
         changed += ["profile", "profile_fetched_at"]
     if changed:
         identity.save(update_fields=changed)
-    return identity
+    contact = identity.contact
+    # The contact's name follows the platform's while nobody chose another one.
+    if "display_name" in noted and contact.name in ("", noted["display_name"]["from"]):
+        contact.name = identity.display_name[:200]
+        contact.save(update_fields=["name", "updated_at"])
+    return identity, noted
 
 
 def _store_attachments(message: Message, files: list[IncomingFile]) -> list[Attachment]:
@@ -177,9 +198,7 @@ def ingest_inbound_message(item: InboundMessage, *, actor=SYSTEM, via: str = "in
             )
     now = timezone.now()
     at = item.created_at or now
-    identity = _identity_for(platform, item.sender)
-    # One writer per contact at a time, so two messages arriving together cannot open two tickets.
-    ContactIdentity.objects.select_for_update().filter(pk=identity.pk).first()
+    identity, profile_changes = _identity_for(platform, item.sender)
     contact = identity.contact
     conversation_key = item.conversation_key or f"{platform}:{item.sender.external_id}"
     ticket = (
@@ -221,6 +240,17 @@ def ingest_inbound_message(item: InboundMessage, *, actor=SYSTEM, via: str = "in
         created_at=at,
     )
     _store_attachments(message, item.attachments)
+    if profile_changes:
+        record(
+            ticket,
+            "contact.profile_changed",
+            actor=actor,
+            via=via,
+            at=now,
+            platform=platform,
+            identity=identity.pk,
+            changes=profile_changes,
+        )
     if not created:
         changes = ["messages"]
         record(ticket, "message.received", actor=actor, via=via, at=at, message=message.pk)

@@ -26,6 +26,8 @@ class Command(BaseCommand):
             count = worker.run_pending_tasks()
             self.stdout.write(f"Ran {len(jobs)} periodic job(s) and {count} task(s).")
             return
+        worker.keep_connections()  # a process of its own: no web server threads share these settings
+        worker.DEDICATED = True
         self.stdout.write(f"Parlons worker started (queues: {', '.join(worker.QUEUES)}). Stop with Ctrl+C.")
         self.stdout.flush()
         worker.run_worker()
