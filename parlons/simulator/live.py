@@ -107,5 +107,6 @@ def start(base_url: str, *, interval: float = 30.0) -> dict:
         "groups": groups,
         "interval": interval,
         "stop": stop,
+        "thread": thread,
         "graph": graph,
     }
