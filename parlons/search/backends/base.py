@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 from parlons.search.query import Term
 
@@ -63,6 +64,19 @@ class SearchBackend:
     def match_sql(self, terms: list[Term], *, any_of: bool = False) -> tuple[str, list]:
         """SQL selecting the ids of the tickets whose document matches all (or, with ``any_of``, any) terms."""
         raise NotImplementedError
+
+    def matches_any(self, terms: list[Term]):
+        """A condition on a ticket "its document matches one of these terms" that the database tests ticket by
+        ticket (a correlated ``EXISTS``), for exclusions (``-word``), or None to use ``pk IN (match_sql)``."""
+        return None
+
+    @contextmanager
+    def planned(self, terms=(), narrowed=None, wanted=500):
+        """Around the search's own queries (candidates, a page by date, counts) for a query with these words
+        and, when it has other conditions, ``narrowed`` (the tickets they keep, words aside), that want at
+        most ``wanted`` of the most recent matches (None: more, the counts' sample): the planner settings they
+        are meant for. Nothing by default."""
+        yield
 
     def rank(self, ticket_ids: list[int], terms: list[Term]) -> list[int]:
         """These tickets (a bounded candidate set, all matching the terms), most relevant first; ties, and
