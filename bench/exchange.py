@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -32,15 +31,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from demo_load import machine  # noqa: E402
-from harness import database_arguments, load_then_measure  # noqa: E402
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+from harness import current_rss_mb, database_arguments, load_then_measure, peak_rss_mb  # noqa: E402
 
 
 def measure() -> dict:
@@ -62,7 +53,7 @@ def measure() -> dict:
             cursor.execute("ANALYZE")
     user = User.objects.get(username="admin")
     tickets, messages, notes = Ticket.objects.count(), Message.objects.count(), Note.objects.count()
-    baseline = _rss_mb()
+    baseline = current_rss_mb()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "tickets.xlsx"
         started = time.perf_counter()
@@ -74,7 +65,7 @@ def measure() -> dict:
         seconds = time.perf_counter() - started
         cpu_seconds = time.process_time() - cpu_started
         size = path.stat().st_size
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     return {
         "vendor": connection.vendor,
         "tickets": tickets,

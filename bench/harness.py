@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import secrets
 import subprocess
 import sys
@@ -16,6 +17,20 @@ from demo_load import DEFAULT_URL, recreate, run, with_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTECTED_DATABASES = ("postgres", "template0", "template1", "parlons")
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident memory so far, in MB (``ru_maxrss`` is in kB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    """The process's resident memory now, in MB (Linux ``/proc``)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def percentile(values: list[float], p: float) -> float:

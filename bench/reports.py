@@ -27,7 +27,6 @@ import argparse
 import hashlib
 import json
 import os
-import resource
 import statistics
 import sys
 import tempfile
@@ -40,14 +39,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from demo_load import machine  # noqa: E402
-from harness import database_arguments, load_then_measure, percentile  # noqa: E402
+from harness import database_arguments, load_then_measure, peak_rss_mb, percentile  # noqa: E402
 
 WARM_RUNS = 10
 EXPORT_TICKETS = 100_000
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
 def measure() -> dict:
@@ -66,7 +61,7 @@ def measure() -> dict:
             cursor.execute("ANALYZE")
 
     # 1. the export first, so that the peak RSS is the export's
-    baseline = _rss_mb()
+    baseline = peak_rss_mb()
     if os.environ.get("PARLONS_BENCH_NO_EXPORT"):
         figures["export"] = None
     else:
@@ -99,7 +94,7 @@ def _export(figures: dict, baseline: float) -> None:
         figures["export"] = {
             "tickets": written,
             "seconds": round(time.perf_counter() - started, 1),
-            "peak_rss_mb": round(_rss_mb(), 1),
+            "peak_rss_mb": round(peak_rss_mb(), 1),
             "baseline_rss_mb": round(baseline, 1),
             "file_mb": round(path.stat().st_size / 1e6, 1),
         }
