@@ -30,13 +30,14 @@ def test_simulated_clients_write_and_replies_go_out_req_env10_env11(live_server,
         assert settings.PARLONS_META_APP_SECRET and info["graph"].graph_url == settings.PARLONS_META_GRAPH_URL
         assert ChannelGroup.objects.filter(external_id=live.DEMO_PAGE_ID).count() == 2
         deadline = time.monotonic() + 30
-        while InboundEvent.objects.count() < 3 and time.monotonic() < deadline:
+        while InboundEvent.objects.count() < 10 and time.monotonic() < deadline:
             time.sleep(0.2)
         # The clients stop before this thread writes: on SQLite the live server shares this test's one
         # in-memory connection, and two threads writing through it at once would mix their transactions.
         _stop(info)
         run_pending_tasks()
-        assert Ticket.objects.count() >= 3
+        # ten deliveries: new conversations, follow-ups in the same ones, edits and reactions
+        assert Ticket.objects.count() >= 2
         ticket = Ticket.objects.filter(
             channel_group__channel__platform__in=["messenger", "whatsapp"]
         ).first() or (Ticket.objects.first())
