@@ -7,6 +7,7 @@ so both compose with the permissions and with each other.
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 from dataclasses import dataclass, field
 
@@ -84,6 +85,11 @@ def _contact_ids(ids: list[int], subquery) -> Q:
     return Q(contact_id__in=ids) if len(ids) <= CONTACT_IDS_INLINE else Q(contact_id__in=subquery)
 
 
+def _spellings(value: str) -> list[str]:
+    """Every upper/lower-case spelling of a short code (``fr`` → fr, fR, Fr, FR)."""
+    return sorted({"".join(chars) for chars in itertools.product(*({c.lower(), c.upper()} for c in value))})
+
+
 def _contacts_with(condition: Q) -> Q:
     subquery = ContactIdentity.objects.filter(condition).values("contact_id")
     ids = list(subquery.values_list("contact_id", flat=True)[: CONTACT_IDS_INLINE + 1])
@@ -126,7 +132,10 @@ def field_condition(name: str, value: str, user, *, negated: bool = False) -> Q:
     if name == "spam":
         return Q(is_spam=value == "yes")
     if name == "lang":
-        return Q(language__iexact=value)
+        # Every spelling of a short code as a list of constants, not ``UPPER(language) = …``: the planner then
+        # reads the language's share from its statistics (half the tickets), where the function hid it and it
+        # guessed 0.5 %, and planned on that (1M tickets: the bench's combined query 1.1 s → 0.35 s, first run).
+        return Q(language__in=_spellings(value)) if len(value) <= 3 else Q(language__iexact=value)
     if name == "from":
         return _contacts_with(Q(handle__in=_handle_forms(value)))
     if name == "contact":  # from the contacts' own (trigram) indexes, then the tickets' contact index
