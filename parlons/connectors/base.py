@@ -103,6 +103,38 @@ def connector_for(platform: str) -> Connector | None:
 MAX_MEDIA_BYTES = 25 * 1024 * 1024
 
 
+def platform_request(method: str, url: str, *, headers: dict, timeout: float, **kwargs):
+    """One call to a platform's API (``httpx.Response``); a timeout or an unreachable platform is a retryable
+    ``SendError`` worded for the agent. The caller turns an error answer into its own ``SendError``."""
+    import httpx
+    from django.utils.translation import gettext as _
+
+    try:
+        return httpx.request(method, url, headers=headers, timeout=timeout, **kwargs)
+    except httpx.TimeoutException:
+        raise SendError(
+            _("The platform did not answer in time; the message will be sent again."),
+            code="timeout",
+            retryable=True,
+        )
+    except httpx.HTTPError as exc:
+        raise SendError(
+            _("The platform could not be reached (%(error)s); the message will be sent again.")
+            % {"error": exc.__class__.__name__},
+            code="unreachable",
+            retryable=True,
+        )
+
+
+def json_answer(response) -> dict:
+    """A platform's JSON answer as a dict (a list comes as ``{"data": [...]}``, no body as ``{}``)."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = {}
+    return data if isinstance(data, dict) else {"data": data}
+
+
 def download_media(
     url: str,
     *,

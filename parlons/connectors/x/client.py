@@ -12,7 +12,7 @@ import httpx
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from parlons.connectors.base import MAX_MEDIA_BYTES, SendError, download_media
+from parlons.connectors.base import MAX_MEDIA_BYTES, SendError, download_media, json_answer, platform_request
 
 
 def reset_in(headers, now: float | None = None) -> float:
@@ -94,31 +94,13 @@ class XClient:
         """Call ``{base}/{path}`` and return the JSON answer, or raise ``SendError``. The response's
         rate-limit headers are kept on ``last_headers``."""
         url = path if path.startswith(("http://", "https://")) else f"{self.base_url}/{path.lstrip('/')}"
-        try:
-            response = httpx.request(method, url, headers=self._headers(), timeout=self.timeout, **kwargs)
-        except httpx.TimeoutException:
-            raise SendError(
-                _("The platform did not answer in time; the message will be sent again."),
-                code="timeout",
-                retryable=True,
-            )
-        except httpx.HTTPError as exc:
-            raise SendError(
-                _("The platform could not be reached (%(error)s); the message will be sent again.")
-                % {"error": exc.__class__.__name__},
-                code="unreachable",
-                retryable=True,
-            )
+        response = platform_request(method, url, headers=self._headers(), timeout=self.timeout, **kwargs)
         self.last_headers = {
             k.lower(): v for k, v in response.headers.items() if k.lower().startswith("x-rate")
         }
         if response.status_code >= 400:
             raise error_from(response)
-        try:
-            data = response.json()
-        except ValueError:
-            data = {}
-        return data if isinstance(data, dict) else {"data": data}
+        return json_answer(response)
 
     def get(self, path: str, **kwargs) -> dict:
         return self.request("GET", path, **kwargs)
