@@ -23,15 +23,13 @@ import os
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from demo_load import machine  # noqa: E402
-from harness import current_rss_mb, database_arguments, load_then_measure, peak_rss_mb  # noqa: E402
+from harness import current_rss_mb, database_arguments, load_then_measure, peak_rss_mb, record  # noqa: E402
 
 
 def measure() -> dict:
@@ -95,20 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{figures['file_mb']} MB; "
         f"peak RSS {figures['peak_rss_mb']} MB (baseline {figures['baseline_rss_mb']} MB)"
     )
-    result = {
-        "benchmark": "exchange",
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": " ".join(["bench/exchange.py", *(argv if argv is not None else sys.argv[1:])]),
-        "load_seconds": round(load_seconds, 1) if load_seconds else None,
-        **figures,
-        "load_average_before": [round(x, 2) for x in load_before],
-        "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        "machine": machine(),
-    }
-    if args.save:
-        args.save.parent.mkdir(parents=True, exist_ok=True)
-        args.save.write_text(json.dumps(result, indent=2) + "\n")
-        print(f"saved to {args.save}")
+    record("exchange", argv, args, figures, load_before=load_before, load_seconds=load_seconds)
     return 0
 
 

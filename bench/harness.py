@@ -52,6 +52,38 @@ def database_arguments(parser: argparse.ArgumentParser, *, db_name: str) -> None
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
 
 
+def record(
+    benchmark: str,
+    argv: list[str] | None,
+    args: argparse.Namespace,
+    figures: dict,
+    *,
+    load_before: tuple[float, float, float],
+    load_seconds: float | None,
+) -> dict:
+    """The figures of a run with what RESULTS.md asks for (date, command, load average before and after, the
+    machine), written to ``--save`` when given."""
+    from datetime import UTC, datetime
+
+    from demo_load import machine
+
+    result = {
+        "benchmark": benchmark,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join([f"bench/{benchmark}.py", *(argv if argv is not None else sys.argv[1:])]),
+        "load_seconds": round(load_seconds, 1) if load_seconds else None,
+        **figures,
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "machine": machine(),
+    }
+    if args.save:
+        args.save.parent.mkdir(parents=True, exist_ok=True)
+        args.save.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"saved to {args.save}")
+    return result
+
+
 def load_then_measure(args: argparse.Namespace, script: str, *, prefix: str) -> tuple[dict, float | None]:
     """Load a scratch database with ``parlons demo`` (unless ``--reuse``), then run ``script --measure`` in a
     fresh process against it and return its JSON figures and the load time."""

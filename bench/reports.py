@@ -31,15 +31,14 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from demo_load import machine  # noqa: E402
-from harness import database_arguments, load_then_measure, peak_rss_mb, percentile  # noqa: E402
+from harness import database_arguments, load_then_measure, peak_rss_mb, percentile, record  # noqa: E402
 
 WARM_RUNS = 10
 EXPORT_TICKETS = 100_000
@@ -181,21 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         "worst_p95_ms": round(percentile([worst["cold_ms"], *worst["warm_ms"]], 95), 1),
     }
     print("all reports p95 {p95_ms_all} ms; slowest {worst_report}: p95 {worst_p95_ms} ms".format(**summary))
-    result = {
-        "benchmark": "reports",
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": " ".join(["bench/reports.py", *(argv if argv is not None else sys.argv[1:])]),
-        "load_seconds": round(load_seconds, 1) if load_seconds else None,
-        **summary,
-        **figures,
-        "load_average_before": [round(x, 2) for x in load_before],
-        "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        "machine": machine(),
-    }
-    if args.save:
-        args.save.parent.mkdir(parents=True, exist_ok=True)
-        args.save.write_text(json.dumps(result, indent=2) + "\n")
-        print(f"saved to {args.save}")
+    record("reports", argv, args, {**summary, **figures}, load_before=load_before, load_seconds=load_seconds)
     return 0
 
 
