@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from parlons.core.events import DomainEvent, subscribe
+from parlons.core.events import DomainEvent, subscribe, subscribe_batch
 from parlons.notifications.models import Kind
 
 MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_][\w.+-]*\w|[A-Za-z0-9_])")
@@ -48,18 +48,28 @@ def on_assigned(event: DomainEvent) -> None:
     )
 
 
-@subscribe("message.created")
-def on_client_reply(event: DomainEvent) -> None:
+@subscribe_batch("message.created")
+def on_client_reply(events: list[DomainEvent]) -> None:
+    """A client wrote on a ticket someone is assigned to: tell them (one query for a batch of messages)."""
     from parlons.notifications.services import notify
     from parlons.tickets.models import Message
 
-    message = Message.objects.filter(pk=event.data.get("id")).select_related("ticket__assignee").first()
-    if message is None or message.direction != Message.Direction.IN:
-        return
-    ticket = message.ticket
-    if not ticket.assignee_id or ticket.is_spam:
-        return
-    notify([ticket.assignee], Kind.TICKET_REPLIED, ticket=ticket, context={"excerpt": _excerpt(message.body)})
+    ids = [event.data.get("id") for event in events if event.data.get("id")]
+    messages = (
+        Message.objects.filter(
+            pk__in=ids,
+            direction=Message.Direction.IN,
+            ticket__assignee__isnull=False,
+            ticket__is_spam=False,
+        )
+        .select_related("ticket__assignee")
+        .order_by("pk")
+    )
+    for message in messages:
+        ticket = message.ticket
+        notify(
+            [ticket.assignee], Kind.TICKET_REPLIED, ticket=ticket, context={"excerpt": _excerpt(message.body)}
+        )
 
 
 @subscribe("note.created")

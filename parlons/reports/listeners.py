@@ -1,32 +1,31 @@
-"""Keep the report figures up to date as the work happens: recompute a ticket's metrics after each change (and
-with them its facets and the day counts of its terms); a tag that changes group or line of business, or is
-deleted, moves its tickets' facets."""
+"""Keep the report figures up to date as the work happens: recompute the metrics of the tickets a change (or a
+batch of changes, in one pass) touched, and with them their facets and the day counts of their terms; a tag that
+changes group or line of business, or is deleted, moves its tickets' facets."""
 
 from __future__ import annotations
 
-from parlons.core.events import DomainEvent, subscribe
+from parlons.core.events import DomainEvent, subscribe, subscribe_batch
 from parlons.reports import metrics
 
 # ticket.updated changes that move a figure or a dimension the reports group by.
 RELEVANT = {"status", "assignee", "team", "channel_group", "language", "tags"}
 
 
-@subscribe("ticket.created")
-def ticket_created(event: DomainEvent) -> None:
-    metrics.compute([event.data["id"]])
-
-
-@subscribe("ticket.updated")
-def ticket_updated(event: DomainEvent) -> None:
-    if RELEVANT & set(event.data.get("changes") or []):
-        metrics.compute([event.data["id"]])
-
-
-@subscribe("message.created")
-def message_created(event: DomainEvent) -> None:
-    ticket_id = event.data.get("ticket_id")
-    if ticket_id:
-        metrics.compute([ticket_id])
+@subscribe_batch("ticket.created", "ticket.updated", "message.created")
+def recompute(events: list[DomainEvent]) -> None:
+    """One recomputation for every ticket the events touched (a batch of ingested messages: one pass)."""
+    ids: dict[int, None] = {}
+    for event in events:
+        if event.type == "message.created":
+            ticket_id = event.data.get("ticket_id")
+        elif event.type == "ticket.created" or RELEVANT & set(event.data.get("changes") or []):
+            ticket_id = event.data.get("id")
+        else:
+            continue
+        if ticket_id:
+            ids[int(ticket_id)] = None
+    if ids:
+        metrics.compute(ids)
 
 
 @subscribe("tag.updated", "tag.deleted")

@@ -1,19 +1,16 @@
-"""Keep each ticket's due times current from the domain events (after commit)."""
+"""Keep each ticket's due times current from the domain events (after commit): one reconciliation for the
+tickets of a batch of changes."""
 
 from __future__ import annotations
 
-from parlons.core.events import DomainEvent, subscribe
+from parlons.core.events import DomainEvent, subscribe_batch
 
 
-@subscribe("ticket.created", "ticket.updated")
-def _ticket_changed(event: DomainEvent) -> None:
-    from parlons.sla.services import sync_ticket
+@subscribe_batch("ticket.created", "ticket.updated", "message.created")
+def sync_due_times(events: list[DomainEvent]) -> None:
+    from parlons.sla.services import sync_tickets
 
-    sync_ticket(event.data.get("id"))
-
-
-@subscribe("message.created")
-def _message_created(event: DomainEvent) -> None:
-    from parlons.sla.services import sync_ticket
-
-    sync_ticket(event.data.get("ticket_id"))
+    sync_tickets(
+        event.data.get("ticket_id") if event.type == "message.created" else event.data.get("id")
+        for event in events
+    )

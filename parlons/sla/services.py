@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,6 +39,7 @@ CLOSED_STATUSES = (Ticket.Status.RESOLVED, Ticket.Status.CLOSED)
 MAX_TARGET_MINUTES = 365 * 24 * 60
 MAX_REMINDER_AHEAD = timedelta(days=366)
 NOTE_MAX = 500
+RECOMPUTE_CHUNK = 500  # tickets per transaction when every open ticket is recomputed
 
 
 # --- policies -------------------------------------------------------------------------------------
@@ -48,7 +49,17 @@ def select_policy(ticket: Ticket) -> SlaPolicy | None:
         Q(channel_group_id=ticket.channel_group_id) | Q(channel_group__isnull=True),
         Q(priority=ticket.priority) | Q(priority=""),
     )
-    ranked = sorted(candidates, key=lambda p: (p.channel_group_id is None, p.priority == "", p.pk))
+    return _most_specific(candidates, ticket)
+
+
+def _most_specific(policies, ticket: Ticket) -> SlaPolicy | None:
+    """Of active ``policies``, the one for the ticket's channel group before any group, its priority before any."""
+    fitting = [
+        p
+        for p in policies
+        if p.channel_group_id in (ticket.channel_group_id, None) and p.priority in (ticket.priority, "")
+    ]
+    ranked = sorted(fitting, key=lambda p: (p.channel_group_id is None, p.priority == "", p.pk))
     return ranked[0] if ranked else None
 
 
@@ -155,10 +166,13 @@ def recompute_open_tickets() -> int:
     """Bring every open ticket's due times in line with the policies and calendar (after an admin change)."""
     count = 0
     ids = Ticket.objects.filter(status__in=Ticket.OPEN_STATUSES).values_list("pk", flat=True)
+    chunk: list[int] = []
     for pk in ids.iterator():
-        sync_ticket(pk, force=True)
-        count += 1
-    return count
+        chunk.append(pk)
+        if len(chunk) == RECOMPUTE_CHUNK:
+            count += len(sync_tickets(chunk, force=True))
+            chunk = []
+    return count + len(sync_tickets(chunk, force=True))
 
 
 # --- business hours and holidays --------------------------------------------------------------------
@@ -262,75 +276,143 @@ def next_due(sla: TicketSla) -> datetime | None:
 def sync_ticket(
     ticket_id, *, now: datetime | None = None, force: bool = False, quiet_past: bool = False
 ) -> TicketSla | None:
-    """Reconcile a ticket's due times with its state (idempotent; called by the event listeners)."""
+    """Reconcile a ticket's due times with its state (idempotent). See ``sync_tickets``."""
     if ticket_id is None:
         return None
+    return sync_tickets([ticket_id], now=now, force=force, quiet_past=quiet_past).get(int(ticket_id))
+
+
+_SLA_FIELDS = [
+    "policy",
+    "priority",
+    "channel_group_id_seen",
+    "policy_version",
+    *(
+        f"{target}_{part}"
+        for target in TARGETS
+        for part in ("due_at", "warn_at", "met_at", "warned_at", "breached_at")
+    ),
+    "resolution_started_at",
+]
+
+
+def _state(sla: TicketSla) -> tuple:
+    return tuple(getattr(sla, "policy_id" if name == "policy" else name) for name in _SLA_FIELDS)
+
+
+def sync_tickets(
+    ticket_ids, *, now: datetime | None = None, force: bool = False, quiet_past: bool = False
+) -> dict[int, TicketSla]:
+    """Reconcile these tickets' due times with their state (idempotent; called by the event listeners with the
+    tickets of a batch of changes). A handful of queries whatever the number of tickets: the tickets, their rows
+    (created where missing, then locked in ticket order so two workers never wait on each other crosswise), the
+    active policies and calendar once, one UPDATE for the rows that changed and one for the tickets whose next
+    due time moved. Returns {ticket id: its row}; a deleted ticket is left out."""
+    ids = sorted({int(pk) for pk in ticket_ids if pk is not None})
+    if not ids:
+        return {}
     now = now or timezone.now()
     with transaction.atomic():
-        ticket = Ticket.objects.filter(pk=ticket_id).first()
-        if ticket is None:
-            return None
-        try:
-            with transaction.atomic():
-                sla, created = TicketSla.objects.get_or_create(ticket=ticket)
-        except IntegrityError:  # created at the same moment by another worker
-            sla, created = TicketSla.objects.get(ticket=ticket), False
-        sla = TicketSla.objects.select_for_update().get(pk=sla.pk)
-        policy = select_policy(ticket)
-        recompute = (
-            created
-            or force
-            or sla.policy_version != _policy_version(policy)
-            or sla.priority != ticket.priority
-            or sla.channel_group_id_seen != ticket.channel_group_id
+        tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=ids)}
+        if not tickets:
+            return {}
+        have = set(TicketSla.objects.filter(ticket_id__in=tickets).values_list("ticket_id", flat=True))
+        created = [pk for pk in tickets if pk not in have]
+        if created:  # a row another worker creates at the same moment wins; ours is skipped
+            TicketSla.objects.bulk_create([TicketSla(ticket_id=pk) for pk in created], ignore_conflicts=True)
+        slas = {
+            sla.ticket_id: sla
+            for sla in TicketSla.objects.select_for_update()
+            .filter(ticket_id__in=tickets)
+            .order_by("ticket_id")
+        }
+        policies = list(SlaPolicy.objects.filter(is_active=True))
+        calendars: dict[bool, BusinessCalendar] = {}
+        changed: list[TicketSla] = []
+        moved: list[Ticket] = []
+        for pk, ticket in tickets.items():
+            sla = slas[pk]
+            before = _state(sla)
+            policy = _most_specific(policies, ticket)
+            _reconcile(
+                sla, ticket, policy, calendars, now, recompute=force or pk in created, quiet_past=quiet_past
+            )
+            if _state(sla) != before:
+                sla.updated_at = now
+                changed.append(sla)
+            stopped = ticket.is_spam or ticket.status in CLOSED_STATUSES
+            due = None if stopped else next_due(sla)
+            if ticket.sla_due_at != due:
+                ticket.sla_due_at = due
+                moved.append(ticket)
+        if changed:
+            TicketSla.objects.bulk_update(changed, [*_SLA_FIELDS, "updated_at"])
+        if moved:
+            Ticket.objects.bulk_update(moved, ["sla_due_at"])
+    return slas
+
+
+def _reconcile(
+    sla: TicketSla,
+    ticket: Ticket,
+    policy: SlaPolicy | None,
+    calendars: dict,
+    now: datetime,
+    *,
+    recompute: bool,
+    quiet_past: bool,
+) -> None:
+    """Bring one row in line with its ticket and policy (in memory; the caller saves)."""
+    recompute = (
+        recompute
+        or sla.policy_version != _policy_version(policy)
+        or sla.priority != ticket.priority
+        or sla.channel_group_id_seen != ticket.channel_group_id
+    )
+    if ticket.first_response_at and not sla.first_response_met_at:
+        sla.first_response_met_at = ticket.first_response_at
+    if sla.resolution_started_at is None:
+        sla.resolution_started_at = ticket.created_at
+    if ticket.status in CLOSED_STATUSES:
+        if not sla.resolution_met_at:
+            sla.resolution_met_at = ticket.resolved_at or ticket.closed_at or now
+    elif sla.resolution_met_at:  # reopened: the resolution clock starts again
+        sla.resolution_met_at = None
+        sla.resolution_started_at = ticket.updated_at or now
+        sla.resolution_warned_at = sla.resolution_breached_at = None
+        sla.resolution_due_at = None
+        recompute = True
+    if recompute:
+        business = bool(policy is not None and policy.business_hours)
+        if business not in calendars:
+            calendars[business] = calendar_for(policy)
+        cal = calendars[business]
+        warn = policy.warn_before_minutes if policy else 0
+        _set_target(
+            sla,
+            FIRST_RESPONSE,
+            _due(cal, ticket.created_at, policy and policy.first_response_minutes),
+            warn,
+            now,
         )
-        if ticket.first_response_at and not sla.first_response_met_at:
-            sla.first_response_met_at = ticket.first_response_at
-        if sla.resolution_started_at is None:
-            sla.resolution_started_at = ticket.created_at
-        if ticket.status in CLOSED_STATUSES:
-            if not sla.resolution_met_at:
-                sla.resolution_met_at = ticket.resolved_at or ticket.closed_at or now
-        elif sla.resolution_met_at:  # reopened: the resolution clock starts again
-            sla.resolution_met_at = None
-            sla.resolution_started_at = ticket.updated_at or now
-            sla.resolution_warned_at = sla.resolution_breached_at = None
-            sla.resolution_due_at = None
-            recompute = True
-        if recompute:
-            cal = calendar_for(policy)
-            warn = policy.warn_before_minutes if policy else 0
-            _set_target(
-                sla,
-                FIRST_RESPONSE,
-                _due(cal, ticket.created_at, policy and policy.first_response_minutes),
-                warn,
-                now,
-            )
-            _set_target(
-                sla,
-                RESOLUTION,
-                _due(cal, sla.resolution_started_at, policy and policy.resolution_minutes),
-                warn,
-                now,
-            )
-            sla.policy = policy
-            sla.policy_version = _policy_version(policy)
-            sla.priority = ticket.priority
-            sla.channel_group_id_seen = ticket.channel_group_id
-        if quiet_past:  # a ticket found late (backfill): what was already past is not announced now
-            for target in TARGETS:
-                due, warn = getattr(sla, f"{target}_due_at"), getattr(sla, f"{target}_warn_at")
-                if warn and warn <= now and not getattr(sla, f"{target}_warned_at"):
-                    setattr(sla, f"{target}_warned_at", now)
-                if due and due <= now and not getattr(sla, f"{target}_breached_at"):
-                    setattr(sla, f"{target}_breached_at", now)
-        sla.save()
-        stopped = ticket.is_spam or ticket.status in CLOSED_STATUSES
-        due = None if stopped else next_due(sla)
-        if ticket.sla_due_at != due:
-            Ticket.objects.filter(pk=ticket.pk).update(sla_due_at=due)
-    return sla
+        _set_target(
+            sla,
+            RESOLUTION,
+            _due(cal, sla.resolution_started_at, policy and policy.resolution_minutes),
+            warn,
+            now,
+        )
+        sla.policy = policy
+        sla.policy_version = _policy_version(policy)
+        sla.priority = ticket.priority
+        sla.channel_group_id_seen = ticket.channel_group_id
+    if quiet_past:  # a ticket found late (backfill): what was already past is not announced now
+        for target in TARGETS:
+            due, warn = getattr(sla, f"{target}_due_at"), getattr(sla, f"{target}_warn_at")
+            if warn and warn <= now and not getattr(sla, f"{target}_warned_at"):
+                setattr(sla, f"{target}_warned_at", now)
+            if due and due <= now and not getattr(sla, f"{target}_breached_at"):
+                setattr(sla, f"{target}_breached_at", now)
 
 
 @dataclass(frozen=True)
@@ -438,8 +520,7 @@ def backfill(now: datetime, limit: int = 200) -> int:
     """Give due times to open tickets that have none yet (written before this app, or by a bulk import)."""
     missing = Ticket.objects.filter(status__in=Ticket.OPEN_STATUSES, sla__isnull=True).order_by("pk")
     ids = list(missing.values_list("pk", flat=True)[:limit])
-    for pk in ids:
-        sync_ticket(pk, now=now, quiet_past=True)
+    sync_tickets(ids, now=now, quiet_past=True)
     return len(ids)
 
 

@@ -177,3 +177,35 @@ def test_listeners_hear_one_ticket_update_per_ticket_per_batch():
     (updated,) = [e for e in mine if e.type == "ticket.updated"]
     assert updated.data["version"] == Ticket.objects.get().version
     assert updated.data["changes"] == ["messages"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_listeners_take_a_batchs_tickets_at_once_req_ops9(roles):
+    """Due times, report figures, the search index and notifications follow every ticket of a batch, and the
+    work after the commit does not grow per message: one reindex task for the batch, a bounded number of
+    queries per delivery (it was about 50 when each listener ran once per message)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from parlons.reports.models import TicketMetrics
+    from parlons.search.selectors import search_tickets
+    from parlons.sla.models import TicketSla
+    from parlons.sla.services import ensure_defaults
+
+    ensure_defaults()
+    group = factories.ChannelGroupFactory(platform="api", name="Bot", external_id="bot")
+    lead = factories.UserFactory(username="lead", roles=["lead"])
+    n = 20
+    for i in range(n):
+        who = f"visitor-{i % 10}"  # ten conversations, two messages each
+        store_inbound("api", f"d-{i}", body(f"m-{i}", f"Passeport numéro {i}", sender=who, conversation=who),
+                      channel_group=group)  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        run_pending_tasks()
+    tickets = list(Ticket.objects.values_list("pk", flat=True))
+    assert len(tickets) == 10 and Message.objects.count() == n
+    assert TicketSla.objects.filter(ticket_id__in=tickets, first_response_due_at__isnull=False).count() == 10
+    assert TicketMetrics.objects.filter(ticket_id__in=tickets).count() == 10
+    reindex = DBTaskResult.objects.filter(task_path__startswith="parlons.search.tasks.")
+    assert reindex.count() == 1 and reindex.get().status == "SUCCESSFUL"
+    assert len(search_tickets(lead, "passeport", with_facets=False).items) == 10
+    assert len(queries) / n < 20, len(queries)

@@ -349,3 +349,61 @@ def test_history_reads_the_sla_rows_in_both_languages_req_ops7(watched, sent):
     row = TicketEvent.objects.get(ticket=watched, kind="sla.breached")
     assert describe(row, "en") == "Service standard missed: first response is overdue"
     assert describe(row, "fr") == "Norme de service manquée\u00a0: la première réponse est en retard"
+
+
+def test_one_sync_of_many_tickets_equals_syncing_each_and_costs_the_same_few_queries_req_ops7(
+    channel_group, calendar_policy, agent_user
+):
+    """The listeners reconcile a batch's tickets in one pass: the rows are those of one-by-one syncs (new,
+    urgent, replied to, resolved, spam) and the queries do not grow with the number of tickets."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    SlaPolicy.objects.create(
+        name="Urgent", priority="urgent", first_response_minutes=15, business_hours=False
+    )
+
+    base = timezone.now()
+
+    def make(n):
+        tickets = []
+        for i in range(n):
+            kind = i % 5
+            ticket = factories.TicketFactory(
+                channel_group=channel_group,
+                created_at=base - timedelta(minutes=10 * i),
+                status="resolved" if kind == 3 else "open",
+                priority="urgent" if kind == 1 else "normal",
+                is_spam=kind == 4,
+                first_response_at=base if kind == 2 else None,
+                resolved_at=base if kind == 3 else None,
+            )
+            tickets.append(ticket.pk)
+        return tickets
+
+    fields = ["ticket_id", "policy_id", "first_response_due_at", "first_response_warn_at",
+              "first_response_met_at", "resolution_due_at", "resolution_met_at"]  # fmt: skip
+    now = timezone.now()
+    singles = make(5)
+    for pk in singles:
+        services.sync_ticket(pk, now=now)
+    batch = make(5)
+    with CaptureQueriesContext(connection) as small:
+        services.sync_tickets(batch, now=now)
+    larger = make(25)
+    with CaptureQueriesContext(connection) as big:
+        services.sync_tickets(larger, now=now)
+
+    def rows(ids):
+        values = TicketSla.objects.filter(ticket_id__in=ids).order_by("ticket_id").values_list(*fields)
+        dues = Ticket.objects.filter(pk__in=ids).order_by("pk").values_list("sla_due_at", flat=True)
+        return [(*row[1:], due) for row, due in zip(values, dues, strict=True)]
+
+    assert rows(singles) == rows(batch)
+    assert len(rows(batch)) == 5 and rows(batch)[1][0] != rows(batch)[0][0]  # the urgent one has its policy
+    assert rows(batch)[4][-1] is None  # spam: no due time
+    assert len(big) == len(small) <= 12
+    # Nothing changed: a second pass writes nothing.
+    with CaptureQueriesContext(connection) as again:
+        services.sync_tickets(larger, now=now)
+    assert not [q for q in again.captured_queries if q["sql"].startswith("UPDATE")]
