@@ -137,6 +137,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = (
         {"NAME": str(DATA_DIR / "test.sqlite3")} if env_bool("PARLONS_TEST_SQLITE_FILE") else {}
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("PARLONS_DB_POOL", True):
+    # A pool of open connections per process (psycopg_pool): a request or a task borrows one instead of opening
+    # its own (a new server process and several round trips each time), which is most of a webhook's
+    # acknowledgement. The pool keeps the connections, so Django's persistent connections are off with it.
+    # PARLONS_DB_POOL=0 turns it off (PARLONS_DB_CONN_MAX_AGE then applies); PARLONS_DB_POOL_SIZE caps it.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int(os.environ.get("PARLONS_DB_POOL_SIZE", "20")),
+        "timeout": 30,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, channel layer ------------------------------------------------------------------------

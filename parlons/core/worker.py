@@ -69,6 +69,8 @@ def keep_connections(max_age: int = 300) -> None:
 
     for alias in connections:
         settings_dict = connections[alias].settings_dict
+        if settings_dict.get("OPTIONS", {}).get("pool"):
+            continue  # the pool keeps them (PostgreSQL, ``PARLONS_DB_POOL``)
         if settings_dict.get("CONN_MAX_AGE") is not None and settings_dict["CONN_MAX_AGE"] < max_age:
             settings_dict["CONN_MAX_AGE"] = max_age
 
