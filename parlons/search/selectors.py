@@ -96,27 +96,50 @@ def _contacts_with(condition: Q) -> Q:
     return _contact_ids(ids, subquery)
 
 
+TAG_FIELDS = ("tag", "lob", "taggroup")
+
+
+def _tags_named(name: str, value: str) -> Q:
+    """The tags one ``tag:``, ``lob:`` or ``taggroup:`` value means."""
+    if name == "lob":  # a line of business: tags in it, or in a tag group (or subgroup) in it
+        return (
+            Q(line_of_business__slug__iexact=value)
+            | Q(group__line_of_business__slug__iexact=value)
+            | Q(group__parent__line_of_business__slug__iexact=value)
+        )
+    if name == "taggroup":  # a tag group and its subgroups
+        return (
+            Q(group__slug__iexact=value)
+            | Q(group__parent__slug__iexact=value)
+            | Q(group__parent__parent__slug__iexact=value)
+        )
+    return _tag_q("", value)
+
+
+def required_tag_sets(q: SearchQuery) -> list[list[int]]:
+    """The tags a query requires, as sets of tag ids of which a ticket needs one each: every ``tag:`` value is
+    a set (tags are all required), the values of ``lob:`` and of ``taggroup:`` one set each (any of them)."""
+    sets = [
+        list(Tag.objects.filter(_tag_q("", value)).values_list("pk", flat=True))
+        for value in q.include.get("tag", [])
+    ]
+    for name in ("lob", "taggroup"):
+        values = q.include.get(name, [])
+        if values:
+            condition = Q()
+            for value in values:
+                condition |= _tags_named(name, value)
+            sets.append(list(Tag.objects.filter(condition).values_list("pk", flat=True)))
+    return sets
+
+
 def field_condition(name: str, value: str, user, *, negated: bool = False) -> Q:
     """The condition on a ticket for one ``field:value`` of the query language. Conditions on related rows
     are ``IN (subquery)`` from the related table's own index (selective, and never a scan of every ticket);
     with ``negated`` (the caller excludes it), those are ``EXISTS`` on the ticket's own rows instead (see
     ``_tickets_tagged``)."""
-    if name == "tag":
-        return _tickets_tagged(_tag_q("", value), negated=negated)
-    if name == "lob":  # a line of business: tags in it, or in a tag group (or subgroup) in it
-        return _tickets_tagged(
-            Q(line_of_business__slug__iexact=value)
-            | Q(group__line_of_business__slug__iexact=value)
-            | Q(group__parent__line_of_business__slug__iexact=value),
-            negated=negated,
-        )
-    if name == "taggroup":  # a tag group and its subgroups
-        return _tickets_tagged(
-            Q(group__slug__iexact=value)
-            | Q(group__parent__slug__iexact=value)
-            | Q(group__parent__parent__slug__iexact=value),
-            negated=negated,
-        )
+    if name in TAG_FIELDS:
+        return _tickets_tagged(_tags_named(name, value), negated=negated)
     if name == "channel":
         return Q(channel_group__channel__platform__iexact=value) | Q(
             channel_group__channel__name__iexact=value
@@ -200,7 +223,10 @@ def apply_text(qs: QuerySet[Ticket], q: SearchQuery) -> QuerySet[Ticket]:
     backend = get_backend()
     key = _pk_in()
     if q.terms:
-        sql, params = backend.match_sql(q.terms)
+        # Where the documents carry their tags, the words and the required tags are matched together there
+        # (the tickets' own tag condition stays: it is the reference, the documents' copy follows it).
+        tag_sets = required_tag_sets(q) if backend.has_tag_ids else []
+        sql, params = backend.match_sql(q.terms, tag_sets=tag_sets)
         qs = qs.filter(**{key: RawSQL(sql, params)})  # noqa: S611 - user text is a parameter
     if q.excluded_terms:
         matches = backend.matches_any(q.excluded_terms)

@@ -16,7 +16,8 @@ MARK_END = "\u27e7"
 
 def document_sql(vendor: str, where: str) -> str:
     """SELECT ticket id, document for the tickets matched by ``where`` (a condition on ``t``): the subject,
-    the contact's name and handles, every message body and every note, one per line."""
+    the contact's name and handles, every message body and every note, one per line. On PostgreSQL a third
+    column: the ticket's tag ids (``tag_ids``, see migrations/0004)."""
     if vendor == "postgresql":
         agg_msg = "string_agg(m.body, E'\\n' ORDER BY m.created_at, m.id)"
         agg_note = "string_agg(n.body, E'\\n' ORDER BY n.created_at, n.id)"
@@ -34,7 +35,12 @@ def document_sql(vendor: str, where: str) -> str:
         f" || {sep} || "
         f"coalesce((SELECT {agg_msg} FROM tickets_message m WHERE m.ticket_id = t.id), '') || {sep} || "
         f"coalesce((SELECT {agg_note} FROM tickets_note n WHERE n.ticket_id = t.id), '') "
-        "FROM tickets_ticket t JOIN tickets_contact c ON c.id = t.contact_id "
+        + (
+            ", ARRAY(SELECT tt.tag_id FROM tickets_tickettag tt WHERE tt.ticket_id = t.id ORDER BY tt.tag_id) "
+            if vendor == "postgresql"
+            else ""
+        )
+        + "FROM tickets_ticket t JOIN tickets_contact c ON c.id = t.contact_id "
         f"WHERE {where}"
     )
 
@@ -61,8 +67,14 @@ class SearchBackend:
     # for a broad word is 10-30 times cheaper. PostgreSQL chooses by its statistics.
     walk_by_date = False
 
-    def match_sql(self, terms: list[Term], *, any_of: bool = False) -> tuple[str, list]:
-        """SQL selecting the ids of the tickets whose document matches all (or, with ``any_of``, any) terms."""
+    # The documents carry their ticket's tag ids (``match_sql``'s ``tag_sets``).
+    has_tag_ids = False
+
+    def match_sql(
+        self, terms: list[Term], *, any_of: bool = False, tag_sets: list[list[int]] = ()
+    ) -> tuple[str, list]:
+        """SQL selecting the ids of the tickets whose document matches all (or, with ``any_of``, any) terms;
+        with ``tag_sets`` (where ``has_tag_ids``), only documents holding a tag of each set."""
         raise NotImplementedError
 
     def matches_any(self, terms: list[Term]):

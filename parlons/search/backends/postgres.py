@@ -80,8 +80,10 @@ def _share_of(narrowed) -> float:
     from parlons.tickets.models import Ticket
 
     def rows(qs) -> float:
-        plan = json.loads(qs.values("pk").explain(format="json"))
-        return float(plan[0]["Plan"]["Plan Rows"])
+        answer = qs.values("pk").explain(format="json")
+        if not answer:  # a condition that can match nothing (a tag that does not exist): no query to plan
+            return 0.0
+        return float(json.loads(answer)[0]["Plan"]["Plan Rows"])
 
     return min(1.0, rows(narrowed) / max(rows(Ticket.objects.all()), 1.0))
 
@@ -119,9 +121,19 @@ class _VectorMatches(Expression):
 class PostgresBackend(SearchBackend):
     vendor = "postgresql"
 
-    def match_sql(self, terms, *, any_of=False):
+    has_tag_ids = True
+
+    def match_sql(self, terms, *, any_of=False, tag_sets=()):
+        """With ``tag_sets`` (the tags a query requires: ``tag:``, ``lob:``, ``taggroup:``), the document must
+        also hold a tag of each set: both GIN indexes (words and tag ids) are intersected before any document
+        is read, where a phrase was otherwise tested on every document of the tag, or a tag checked on every
+        document with the words (``"permis d'études" tag:… channel:… created:…`` at 1,000,000 tickets)."""
         q, params = combined(terms, any_of=any_of)
-        return f"SELECT ticket_id FROM {TABLE} WHERE vector @@ {q}", params
+        sql = f"SELECT ticket_id FROM {TABLE} WHERE vector @@ {q}"
+        for ids in tag_sets:
+            sql += " AND tag_ids && %s::bigint[]"
+            params = [*params, sorted(int(i) for i in ids)]
+        return sql, params
 
     def matches_any(self, terms):
         """``EXISTS (document of this ticket matches)``: as ``NOT EXISTS`` it is an anti-join the planner may
@@ -250,8 +262,9 @@ class PostgresBackend(SearchBackend):
             return 0
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {TABLE} (ticket_id, document) {document_sql('postgresql', 't.id = ANY(%s)')} "
-                "ON CONFLICT (ticket_id) DO UPDATE SET document = EXCLUDED.document",
+                f"INSERT INTO {TABLE} (ticket_id, document, tag_ids) "
+                f"{document_sql('postgresql', 't.id = ANY(%s)')} "
+                "ON CONFLICT (ticket_id) DO UPDATE SET document = EXCLUDED.document, tag_ids = EXCLUDED.tag_ids",
                 [ids],
             )
             return cursor.rowcount
@@ -267,6 +280,7 @@ class PostgresBackend(SearchBackend):
             if standalone:
                 cursor.execute(f"TRUNCATE {TABLE}")
                 cursor.execute("DROP INDEX IF EXISTS search_document_vector")
+                cursor.execute("DROP INDEX IF EXISTS search_document_tags")
             else:
                 cursor.execute(f"DELETE FROM {TABLE}")
         done = 0
@@ -275,7 +289,7 @@ class PostgresBackend(SearchBackend):
                 for start in range(low, high + 1, batch_size):
                     with transaction.atomic(), connection.cursor() as cursor:
                         cursor.execute(
-                            f"INSERT INTO {TABLE} (ticket_id, document) "
+                            f"INSERT INTO {TABLE} (ticket_id, document, tag_ids) "
                             + document_sql("postgresql", "t.id >= %s AND t.id < %s"),
                             [start, start + batch_size],
                         )
@@ -288,6 +302,9 @@ class PostgresBackend(SearchBackend):
                     cursor.execute("SET maintenance_work_mem = '512MB'")
                     cursor.execute(
                         f"CREATE INDEX IF NOT EXISTS search_document_vector ON {TABLE} USING gin (vector)"
+                    )
+                    cursor.execute(
+                        f"CREATE INDEX IF NOT EXISTS search_document_tags ON {TABLE} USING gin (tag_ids)"
                     )
                     # A bulk load (``parlons demo``, an import) leaves the planner without statistics when
                     # autovacuum is off or behind; the search's plans depend on them.
