@@ -9,8 +9,8 @@ from __future__ import annotations
 from parlons.core.events import DomainEvent, subscribe_batch
 
 # The ``changes`` of ``ticket.updated`` that alter the indexed text (subject, messages, notes, contact).
-# ``tags``: the PostgreSQL documents carry their ticket's tag ids (``PostgresBackend.match_sql``).
-TEXT_CHANGES = {"subject", "messages", "notes", "contact", "merged", "tags"}
+# ``tags``, ``channel_group``, ``language``: the PostgreSQL documents carry them as facets (``match_sql``).
+TEXT_CHANGES = {"subject", "messages", "notes", "contact", "merged", "tags", "channel_group", "language"}
 
 
 @subscribe_batch("ticket.created", "ticket.updated", "message.created", "note.created")

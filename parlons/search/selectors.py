@@ -10,6 +10,7 @@ import base64
 import itertools
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, timedelta
 
 from django.db.models import BigIntegerField, Exists, F, Func, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -116,11 +117,46 @@ def _tags_named(name: str, value: str) -> Q:
     return _tag_q("", value)
 
 
-def required_tag_sets(q: SearchQuery) -> list[list[int]]:
-    """The tags a query requires, as sets of tag ids of which a ticket needs one each: every ``tag:`` value is
-    a set (tags are all required), the values of ``lob:`` and of ``taggroup:`` one set each (any of them)."""
-    sets = [
-        list(Tag.objects.filter(_tag_q("", value)).values_list("pk", flat=True))
+def _channel_groups(name: str, values: list[str]) -> list[int]:
+    """The channel groups ``channel:`` (a platform or channel name) or ``group:`` (a group's name or page id)
+    values name; groups are few, so the tickets' condition is a list of ids the planner can weigh."""
+    condition = Q()
+    for value in values:
+        if name == "channel":
+            condition |= Q(channel__platform__iexact=value) | Q(channel__name__iexact=value)
+        else:
+            condition |= Q(name__iexact=value) | Q(external_id__iexact=value)
+    return list(ChannelGroup.objects.filter(condition).values_list("pk", flat=True))
+
+
+MAX_FACET_MONTHS = 36  # a longer date range is left to the tickets' date index alone
+
+
+def _months(span) -> list[str] | None:
+    """``YYYY-MM`` (UTC) of every month a closed date range touches (None for an open or very long one)."""
+    if span.start is None or span.end is None:
+        return None
+    first = span.start.astimezone(UTC)
+    last = (span.end - timedelta(microseconds=1)).astimezone(UTC)
+    count = (last.year - first.year) * 12 + last.month - first.month + 1
+    if count > MAX_FACET_MONTHS:
+        return None
+    year, month, out = first.year, first.month, []
+    for _month in range(count):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def required_facets(q: SearchQuery) -> list[list[str]]:
+    """What the query's fields require of a ticket, as lists of facets (``facet``) of which a ticket holds one
+    each: every ``tag:`` value a list (tags are all required); the values of ``lob:``, ``taggroup:``,
+    ``channel:``, ``group:`` and ``lang:`` one list each (any of them); the months of a ``created:`` range. The
+    tickets' own conditions stay: this only lets the index find the candidates first."""
+    from parlons.search.backends.base import facet
+
+    lists = [
+        [facet("t", pk) for pk in Tag.objects.filter(_tag_q("", value)).values_list("pk", flat=True)]
         for value in q.include.get("tag", [])
     ]
     for name in ("lob", "taggroup"):
@@ -129,8 +165,19 @@ def required_tag_sets(q: SearchQuery) -> list[list[int]]:
             condition = Q()
             for value in values:
                 condition |= _tags_named(name, value)
-            sets.append(list(Tag.objects.filter(condition).values_list("pk", flat=True)))
-    return sets
+            lists.append(
+                [facet("t", pk) for pk in Tag.objects.filter(condition).values_list("pk", flat=True)]
+            )
+    for name in ("channel", "group"):
+        if q.include.get(name):
+            lists.append([facet("g", pk) for pk in _channel_groups(name, q.include[name])])
+    if q.include.get("lang"):
+        lists.append([facet("l", value) for value in q.include["lang"]])
+    if "created" in q.dates:
+        months = _months(q.dates["created"])
+        if months is not None:
+            lists.append([facet("m", month) for month in months])
+    return lists
 
 
 def field_condition(name: str, value: str, user, *, negated: bool = False) -> Q:
@@ -140,12 +187,8 @@ def field_condition(name: str, value: str, user, *, negated: bool = False) -> Q:
     ``_tickets_tagged``)."""
     if name in TAG_FIELDS:
         return _tickets_tagged(_tags_named(name, value), negated=negated)
-    if name == "channel":
-        return Q(channel_group__channel__platform__iexact=value) | Q(
-            channel_group__channel__name__iexact=value
-        )
-    if name == "group":
-        return Q(channel_group__name__iexact=value) | Q(channel_group__external_id__iexact=value)
+    if name in ("channel", "group"):
+        return Q(channel_group_id__in=_channel_groups(name, [value]))
     if name in ("status", "priority"):
         return Q(**{name: value})
     if name == "type":
@@ -223,10 +266,10 @@ def apply_text(qs: QuerySet[Ticket], q: SearchQuery) -> QuerySet[Ticket]:
     backend = get_backend()
     key = _pk_in()
     if q.terms:
-        # Where the documents carry their tags, the words and the required tags are matched together there
-        # (the tickets' own tag condition stays: it is the reference, the documents' copy follows it).
-        tag_sets = required_tag_sets(q) if backend.has_tag_ids else []
-        sql, params = backend.match_sql(q.terms, tag_sets=tag_sets)
+        # Where the documents carry their facets, the words and what the fields require are matched together
+        # there (the tickets' own conditions stay: they are the reference, the documents' copy follows them).
+        facets = required_facets(q) if backend.has_facets else []
+        sql, params = backend.match_sql(q.terms, facets=facets)
         qs = qs.filter(**{key: RawSQL(sql, params)})  # noqa: S611 - user text is a parameter
     if q.excluded_terms:
         matches = backend.matches_any(q.excluded_terms)

@@ -14,10 +14,25 @@ MARK_START = "\u27e6"  # ⟦ and ⟧ delimit highlights inside the database, the
 MARK_END = "\u27e7"
 
 
+# PostgreSQL: a ticket's facets, lexemes of its search vector (migrations/0004): its language, channel group,
+# month of creation (UTC) and tags. ``facet`` below writes the same lexemes for a query.
+FACETS_SQL = (
+    "ARRAY['#l:' || lower(t.language), '#g:' || t.channel_group_id::text, "
+    "'#m:' || to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM')] "
+    "|| ARRAY(SELECT '#t:' || tt.tag_id::text FROM tickets_tickettag tt WHERE tt.ticket_id = t.id "
+    "ORDER BY tt.tag_id)"
+)
+
+
+def facet(kind: str, value) -> str:
+    """One facet lexeme: ``t`` tag id, ``g`` channel group id, ``l`` language code, ``m`` month (``YYYY-MM``)."""
+    return f"#{kind}:{str(value).lower()}"
+
+
 def document_sql(vendor: str, where: str) -> str:
     """SELECT ticket id, document for the tickets matched by ``where`` (a condition on ``t``): the subject,
     the contact's name and handles, every message body and every note, one per line. On PostgreSQL a third
-    column: the ticket's tag ids (``tag_ids``, see migrations/0004)."""
+    column: the ticket's facets (``FACETS_SQL``)."""
     if vendor == "postgresql":
         agg_msg = "string_agg(m.body, E'\\n' ORDER BY m.created_at, m.id)"
         agg_note = "string_agg(n.body, E'\\n' ORDER BY n.created_at, n.id)"
@@ -35,11 +50,7 @@ def document_sql(vendor: str, where: str) -> str:
         f" || {sep} || "
         f"coalesce((SELECT {agg_msg} FROM tickets_message m WHERE m.ticket_id = t.id), '') || {sep} || "
         f"coalesce((SELECT {agg_note} FROM tickets_note n WHERE n.ticket_id = t.id), '') "
-        + (
-            ", ARRAY(SELECT tt.tag_id FROM tickets_tickettag tt WHERE tt.ticket_id = t.id ORDER BY tt.tag_id) "
-            if vendor == "postgresql"
-            else ""
-        )
+        + (f", {FACETS_SQL} " if vendor == "postgresql" else "")
         + "FROM tickets_ticket t JOIN tickets_contact c ON c.id = t.contact_id "
         f"WHERE {where}"
     )
@@ -67,14 +78,14 @@ class SearchBackend:
     # for a broad word is 10-30 times cheaper. PostgreSQL chooses by its statistics.
     walk_by_date = False
 
-    # The documents carry their ticket's tag ids (``match_sql``'s ``tag_sets``).
-    has_tag_ids = False
+    # The documents carry their ticket's facets (``match_sql``'s ``facets``).
+    has_facets = False
 
     def match_sql(
-        self, terms: list[Term], *, any_of: bool = False, tag_sets: list[list[int]] = ()
+        self, terms: list[Term], *, any_of: bool = False, facets: list[list[str]] = ()
     ) -> tuple[str, list]:
         """SQL selecting the ids of the tickets whose document matches all (or, with ``any_of``, any) terms;
-        with ``tag_sets`` (where ``has_tag_ids``), only documents holding a tag of each set."""
+        with ``facets`` (where ``has_facets``), only documents holding a facet of each list (``facet``)."""
         raise NotImplementedError
 
     def matches_any(self, terms: list[Term]):

@@ -121,19 +121,25 @@ class _VectorMatches(Expression):
 class PostgresBackend(SearchBackend):
     vendor = "postgresql"
 
-    has_tag_ids = True
+    has_facets = True
 
-    def match_sql(self, terms, *, any_of=False, tag_sets=()):
-        """With ``tag_sets`` (the tags a query requires: ``tag:``, ``lob:``, ``taggroup:``), the document must
-        also hold a tag of each set: both GIN indexes (words and tag ids) are intersected before any document
-        is read, where a phrase was otherwise tested on every document of the tag, or a tag checked on every
-        document with the words (``"permis d'études" tag:… channel:… created:…`` at 1,000,000 tickets)."""
+    def match_sql(self, terms, *, any_of=False, facets=()):
+        """With ``facets`` (what the query's fields require: tags, channel groups, languages, months of
+        creation; one of each list), the words and the facets are one ``tsquery``: the GIN index intersects
+        them before any document is read, where a phrase was otherwise tested on every document of a tag, or
+        on every ticket of a channel (``"permis d'études" tag:… channel:… created:… lang:fr`` at 1,000,000
+        tickets). The facets are lexemes quoted verbatim (``'#t:49'``); their values are ids, codes and months
+        the caller built, and quotes are doubled all the same."""
         q, params = combined(terms, any_of=any_of)
-        sql = f"SELECT ticket_id FROM {TABLE} WHERE vector @@ {q}"
-        for ids in tag_sets:
-            sql += " AND tag_ids && %s::bigint[]"
-            params = [*params, sorted(int(i) for i in ids)]
-        return sql, params
+        required = [
+            "(" + " | ".join("'" + lexeme.replace("'", "''") + "'" for lexeme in sorted(set(one))) + ")"
+            for one in facets
+            if one
+        ]
+        if required:
+            q = f"({q} && %s::tsquery)"
+            params = [*params, " & ".join(required)]
+        return f"SELECT ticket_id FROM {TABLE} WHERE vector @@ {q}", params
 
     def matches_any(self, terms):
         """``EXISTS (document of this ticket matches)``: as ``NOT EXISTS`` it is an anti-join the planner may
@@ -262,9 +268,9 @@ class PostgresBackend(SearchBackend):
             return 0
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {TABLE} (ticket_id, document, tag_ids) "
+                f"INSERT INTO {TABLE} (ticket_id, document, facets) "
                 f"{document_sql('postgresql', 't.id = ANY(%s)')} "
-                "ON CONFLICT (ticket_id) DO UPDATE SET document = EXCLUDED.document, tag_ids = EXCLUDED.tag_ids",
+                "ON CONFLICT (ticket_id) DO UPDATE SET document = EXCLUDED.document, facets = EXCLUDED.facets",
                 [ids],
             )
             return cursor.rowcount
@@ -280,7 +286,6 @@ class PostgresBackend(SearchBackend):
             if standalone:
                 cursor.execute(f"TRUNCATE {TABLE}")
                 cursor.execute("DROP INDEX IF EXISTS search_document_vector")
-                cursor.execute("DROP INDEX IF EXISTS search_document_tags")
             else:
                 cursor.execute(f"DELETE FROM {TABLE}")
         done = 0
@@ -289,7 +294,7 @@ class PostgresBackend(SearchBackend):
                 for start in range(low, high + 1, batch_size):
                     with transaction.atomic(), connection.cursor() as cursor:
                         cursor.execute(
-                            f"INSERT INTO {TABLE} (ticket_id, document, tag_ids) "
+                            f"INSERT INTO {TABLE} (ticket_id, document, facets) "
                             + document_sql("postgresql", "t.id >= %s AND t.id < %s"),
                             [start, start + batch_size],
                         )
@@ -302,9 +307,6 @@ class PostgresBackend(SearchBackend):
                     cursor.execute("SET maintenance_work_mem = '512MB'")
                     cursor.execute(
                         f"CREATE INDEX IF NOT EXISTS search_document_vector ON {TABLE} USING gin (vector)"
-                    )
-                    cursor.execute(
-                        f"CREATE INDEX IF NOT EXISTS search_document_tags ON {TABLE} USING gin (tag_ids)"
                     )
                     # A bulk load (``parlons demo``, an import) leaves the planner without statistics when
                     # autovacuum is off or behind; the search's plans depend on them.

@@ -64,7 +64,7 @@ class SqliteBackend(SearchBackend):
     vendor = "sqlite"
     walk_by_date = True
 
-    def match_sql(self, terms, *, any_of=False, tag_sets=()):  # no tag ids in the FTS5 documents
+    def match_sql(self, terms, *, any_of=False, facets=()):  # no facets in the FTS5 documents
         return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [match_expression(terms, any_of=any_of)]
 
     def rank(self, ticket_ids, terms):
