@@ -31,6 +31,7 @@ PG_FORWARD = [
     f"ALTER TABLE {TABLE} ADD COLUMN facets text[] NOT NULL DEFAULT '{{}}'",
     f"UPDATE {TABLE} d SET facets = {FACETS} FROM tickets_ticket t WHERE t.id = d.ticket_id",
     f"ALTER TABLE {TABLE} ADD COLUMN vector tsvector GENERATED ALWAYS AS ({VECTOR}) STORED",
+    "SET LOCAL maintenance_work_mem = '512MB'",  # the GIN index is built several times faster
     f"CREATE INDEX search_document_vector ON {TABLE} USING gin (vector)",
     f"ANALYZE {TABLE}",
 ]
