@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import BooleanField, Exists, Expression, F, OuterRef
@@ -47,6 +48,9 @@ HEADLINE_CHARS = 3000
 WALK_ROWS = 100_000
 MAX_ESTIMATED_WORDS = 8
 HEADLINE = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2"
+# True inside ``planned`` when the plan walks the newest tickets (see there): the documents are then tested one
+# by one, and the words alone are the cheaper test (with the facets too, the planner read every document).
+_walking: ContextVar[bool] = ContextVar("parlons_search_walking", default=False)
 
 
 def _tsquery(term: Term) -> tuple[str, list]:
@@ -131,6 +135,8 @@ class PostgresBackend(SearchBackend):
         tickets). The facets are lexemes quoted verbatim (``'#t:49'``); their values are ids, codes and months
         the caller built, and quotes are doubled all the same."""
         q, params = combined(terms, any_of=any_of)
+        if _walking.get():
+            facets = ()
         required = [
             "(" + " | ".join("'" + lexeme.replace("'", "''") + "'" for lexeme in sorted(set(one))) + ")"
             for one in facets
@@ -200,18 +206,23 @@ class PostgresBackend(SearchBackend):
           short walk, starting two workers on a busy server cost more than the walk (``passeport``: 100-400 ms
           with workers, 55 ms without). Longer reads (rare words, or words with narrow other conditions) and
           the counts (``wanted`` None: their 10,001 matches) keep the planner's choices, parallel workers
-          included: on an idle server workers halve them.
+          included: on an idle server workers halve them. A walk tests each document for the words only
+          (``match_sql`` leaves the facets out: the index is not read then).
         """
         settings = ["jit"]
         with connection.cursor() as cursor:
             cursor.execute("SET jit = off")
+        token = None
         try:
             if wanted and terms and self.share(list(terms)) * _share_of(narrowed) * WALK_ROWS >= wanted:
                 settings += ["enable_bitmapscan", "max_parallel_workers_per_gather"]
                 with connection.cursor() as cursor:
                     cursor.execute("SET enable_bitmapscan = off; SET max_parallel_workers_per_gather = 0")
+                token = _walking.set(True)
             yield
         finally:
+            if token is not None:
+                _walking.reset(token)
             try:
                 with connection.cursor() as cursor:
                     cursor.execute("; ".join(f"RESET {name}" for name in settings))
