@@ -96,3 +96,20 @@ def test_what_a_query_requires_req_srch3(corpus, agent_user):
     # An open or very long date range is left to the tickets' date index.
     assert required_facets(parse_query("permis created:2020-01-01..")) == []
     assert required_facets(parse_query("permis created:2020-01-01..2026-01-01")) == []
+
+
+def test_a_walk_of_the_newest_tickets_tests_the_words_only_req_srch9():
+    """When the plan walks the newest tickets (common words), each document is tested for the words alone:
+    with the facets in the same test, the planner read every document instead."""
+    from parlons.search.backends import get_backend, postgres
+    from parlons.search.query import Term
+
+    backend = get_backend()
+    sql, params = backend.match_sql([Term("permis")], facets=[["#t:1"], ["#l:fr"]])
+    assert "::tsquery" in sql and params[-1] == "('#t:1') & ('#l:fr')"
+    token = postgres._walking.set(True)
+    try:
+        sql, params = backend.match_sql([Term("permis")], facets=[["#t:1"], ["#l:fr"]])
+    finally:
+        postgres._walking.reset(token)
+    assert "::tsquery" not in sql and "#t:1" not in params
