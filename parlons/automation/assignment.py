@@ -178,7 +178,7 @@ def auto_assign(ticket_id: int) -> User | None:
     from parlons.tickets.services import Changes, update_ticket
 
     ticket = (
-        Ticket.objects.select_for_update(of=("self",))
+        Ticket.objects.select_for_update(of=("self",), no_key=True)
         .select_related("channel_group", "team")
         .filter(pk=ticket_id)
         .first()

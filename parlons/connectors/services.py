@@ -117,6 +117,16 @@ def _prefetch(event: InboundEvent):
         return None
 
 
+def _after_the_running_batch() -> None:
+    """Wait (PostgreSQL) until no other worker's batch is running: its deliveries are likely this task's own,
+    and finding that out before the batch's network work (media, profiles) saves doing it twice."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK_KEY])
+
+
 def _one_batch_at_a_time() -> None:
     """Serialize batches across workers (PostgreSQL: a transaction-scoped advisory lock; SQLite already writes one
     transaction at a time). Two batches running side by side could each hold one contact and wait for the
@@ -274,10 +284,11 @@ def process_inbound(event_id: int, *, batch: int | None = None) -> list[int]:
     from django.conf import settings
 
     size = max(1, batch if batch is not None else getattr(settings, "PARLONS_INGEST_BATCH", DEFAULT_BATCH))
-    own = InboundEvent.objects.filter(pk=event_id).values_list("state", flat=True).first()
-    if own is None or own in _FINAL:
-        return []
     while True:  # the own delivery is at most a few batches away: oldest first
+        _after_the_running_batch()
+        own = InboundEvent.objects.filter(pk=event_id).values_list("state", flat=True).first()
+        if own is None or own in _FINAL:  # done (by another worker's batch, often the one just waited for)
+            return []
         older = list(
             InboundEvent.objects.filter(state=InboundEvent.State.PENDING, pk__lt=event_id)
             .order_by("pk")

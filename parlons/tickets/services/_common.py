@@ -48,12 +48,16 @@ def publish_ticket_updated(ticket: Ticket, *, actor, via: str, changes: list[str
 
 
 def lock_ticket(actor, ticket_or_id) -> Ticket:
-    """Re-read the ticket under a row lock, if the actor may see it (else NotFound, as if it did not exist)."""
+    """Re-read the ticket under a row lock, if the actor may see it (else NotFound, as if it did not exist).
+
+    The lock is ``FOR NO KEY UPDATE`` (every ticket lock is): it excludes other writers of the ticket but not the
+    foreign-key checks of rows that merely point to it (metrics, history, due times written by other workers'
+    listeners), which plain ``FOR UPDATE`` blocked, and with which it deadlocked (issue 5)."""
     pk = ticket_or_id.pk if isinstance(ticket_or_id, Ticket) else ticket_or_id
     if not has_perm(actor, READ):
         raise NotFound()
     try:
-        return Ticket.objects.select_for_update().get(pk=pk)
+        return Ticket.objects.select_for_update(no_key=True).get(pk=pk)
     except (Ticket.DoesNotExist, ValueError, TypeError):
         raise NotFound()
 

@@ -202,7 +202,7 @@ def ingest_inbound_message(item: InboundMessage, *, actor=SYSTEM, via: str = "in
     contact = identity.contact
     conversation_key = item.conversation_key or f"{platform}:{item.sender.external_id}"
     ticket = (
-        Ticket.objects.select_for_update()
+        Ticket.objects.select_for_update(no_key=True)
         .filter(channel_group=group, conversation_key=conversation_key, contact=contact)
         .exclude(status=Ticket.Status.CLOSED)
         .order_by("-created_at")

@@ -116,7 +116,7 @@ def _change_message(event: PlatformEvent, actor, via: str) -> list[int]:
     if message is None:
         return []
     at = event.at or timezone.now()
-    ticket = Ticket.objects.select_for_update().get(pk=message.ticket_id)
+    ticket = Ticket.objects.select_for_update(no_key=True).get(pk=message.ticket_id)
     fields: list[str] = []
     data: dict[str, Any] = {"message": message.pk}
     if event.kind == "edited":
@@ -156,7 +156,7 @@ def _echo(event: PlatformEvent, actor, via: str) -> list[int]:
     if _messages(event).exists():
         return []
     ticket = (
-        Ticket.objects.select_for_update()
+        Ticket.objects.select_for_update(no_key=True)
         .filter(channel_group=event.channel_group, conversation_key=event.conversation_key)
         .exclude(status=Ticket.Status.CLOSED)
         .order_by("-created_at")

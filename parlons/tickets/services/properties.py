@@ -285,7 +285,7 @@ def bulk_update(ticket_ids: list[int], changes: Changes, *, actor, via: str = "w
     now = timezone.now()
     tickets = {
         t.pk: t
-        for t in Ticket.objects.select_for_update(of=("self",))
+        for t in Ticket.objects.select_for_update(of=("self",), no_key=True)
         .select_related("assignee", "team", "channel_group")
         .filter(pk__in=ids)
     }
