@@ -75,12 +75,13 @@ _memo = threading.local()
 
 
 @contextmanager
-def batch_scope():
+def batch_scope(memo: dict | None = None):
     """While a batch of deliveries is prefetched: connectors share ``batch_memo()`` (e.g. profiles already asked
-    for), so a burst from one person costs one look-up."""
-    _memo.data = {}
+    for), so a burst from one person costs one look-up. The threads that prefetch one batch together enter it
+    with the same ``memo``."""
+    _memo.data = {} if memo is None else memo
     try:
-        yield
+        yield _memo.data
     finally:
         _memo.data = None
 

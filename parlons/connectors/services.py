@@ -117,6 +117,34 @@ def _prefetch(event: InboundEvent):
         return None
 
 
+DEFAULT_FETCHERS = 8
+
+
+def _prefetch_all(events: list[InboundEvent]) -> dict[int, object]:
+    """Every delivery's network work (media, profiles), ``PARLONS_INGEST_FETCHERS`` (8) at a time: a platform's
+    answers take tens of milliseconds each, and one after the other they were most of a batch with media. In a
+    caller's transaction (tests) the threads could not see its rows: one at a time there."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.conf import settings
+    from django.db import connection, connections
+
+    fetchers = int(getattr(settings, "PARLONS_INGEST_FETCHERS", DEFAULT_FETCHERS))
+    with batch_scope() as memo:
+        if fetchers <= 1 or len(events) <= 1 or connection.in_atomic_block:
+            return {e.pk: _prefetch(e) for e in events}
+
+        def one(event):
+            try:
+                with batch_scope(memo):
+                    return _prefetch(event)
+            finally:
+                connections.close_all()  # a thread's own connections (back to the pool)
+
+        with ThreadPoolExecutor(min(fetchers, len(events)), thread_name_prefix="parlons-prefetch") as pool:
+            return dict(zip([e.pk for e in events], pool.map(one, events), strict=True))
+
+
 def _after_the_running_batch() -> None:
     """Wait (PostgreSQL) until no other worker's batch is running: its deliveries are likely this task's own,
     and finding that out before the batch's network work (media, profiles) saves doing it twice."""
@@ -232,8 +260,7 @@ def _run_batch(ids: list[int], *, own: int | None, savepoints: bool) -> dict[int
     todo = [InboundEvent.State.PENDING, InboundEvent.State.PROCESSING, InboundEvent.State.FAILED]
     base = InboundEvent.objects.select_related("channel_group__channel").order_by("pk")
     # Network work first, outside the transaction (a read of the batch, no lock).
-    with batch_scope():
-        prefetched = {e.pk: _prefetch(e) for e in base.filter(pk__in=ids, state__in=todo)}
+    prefetched = _prefetch_all(list(base.filter(pk__in=ids, state__in=todo)))
     results: dict[int, list[int]] = {}
     with batched_dispatch(), transaction.atomic():
         _one_batch_at_a_time()

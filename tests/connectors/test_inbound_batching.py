@@ -209,3 +209,42 @@ def test_the_listeners_take_a_batchs_tickets_at_once_req_ops9(roles):
     assert reindex.count() == 1 and reindex.get().status == "SUCCESSFUL"
     assert len(search_tickets(lead, "passeport", with_facets=False).items) == 10
     assert len(queries) / n < 20, len(queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batchs_downloads_run_side_by_side_req_ops9(monkeypatch, settings):
+    """The network work of a batch (media, profiles) runs ``PARLONS_INGEST_FETCHERS`` at a time, outside the
+    transaction, each delivery's result handed to its own processing."""
+    import threading
+    import time
+
+    from parlons.connectors import services
+
+    settings.PARLONS_INGEST_FETCHERS = 4
+    group = factories.ChannelGroupFactory(platform="api", name="Bot", external_id="bot")
+    for n in range(8):
+        store_inbound("api", f"d-{n}", body(f"m-{n}", f"Message {n}", sender=f"v-{n}", conversation=f"c-{n}"),
+                      channel_group=group)  # fmt: skip
+    lock, running, most, seen = threading.Lock(), [0], [0], {}
+
+    def slow_prefetch(event):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.1)
+        with lock:
+            running[0] -= 1
+        return {"fetched-for": event.pk}
+
+    real_apply = services._apply
+
+    def apply(event, *, savepoint):
+        seen[event.pk] = event.prefetched
+        return real_apply(event, savepoint=savepoint)
+
+    monkeypatch.setattr(services, "_prefetch", slow_prefetch)
+    monkeypatch.setattr(services, "_apply", apply)
+    run_pending_tasks()
+    assert most[0] == 4
+    assert Message.objects.count() == 8
+    assert seen and all(value == {"fetched-for": pk} for pk, value in seen.items())
