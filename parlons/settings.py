@@ -182,6 +182,7 @@ TASKS = {
 }
 # A worker that has not written a heartbeat for this long is reported unhealthy by /healthz.
 WORKER_HEARTBEAT_STALE_SECONDS = int(os.environ.get("PARLONS_WORKER_STALE_SECONDS", "60"))
+PARLONS_WORKER_NICE = int(os.environ.get("PARLONS_WORKER_NICE", "5"))  # `parlons worker`'s lower CPU priority
 
 # --- authentication -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

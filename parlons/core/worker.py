@@ -61,6 +61,21 @@ def make_worker(*, batch: bool = False, interval: float = 0.5, worker_id: str | 
     )
 
 
+def lower_priority() -> int:
+    """Give this worker process a lower CPU priority (``PARLONS_WORKER_NICE``, 5 by default; 0 leaves it): on a
+    machine shared with the web server, acknowledging a platform's webhook (which it retries, then disables,
+    when it is slow) and answering the agents come before the background work. Returns the new niceness."""
+    from django.conf import settings
+
+    step = int(getattr(settings, "PARLONS_WORKER_NICE", 5))
+    if step <= 0 or not hasattr(os, "nice"):
+        return os.nice(0) if hasattr(os, "nice") else 0
+    try:
+        return os.nice(step)
+    except OSError:  # not permitted here: keep the priority it has
+        return os.nice(0)
+
+
 def keep_connections(max_age: int = 300) -> None:
     """A worker process keeps its database connections between tasks (``CONN_MAX_AGE``, health-checked on
     reuse) instead of opening one per task: a new PostgreSQL connection costs a server process and several

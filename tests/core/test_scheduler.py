@@ -87,3 +87,19 @@ def test_worker_batch_runs_due_jobs_req_bey5(job, capsys):
     call_command("worker", "--batch")
     assert len(job) == 1
     assert "1 periodic job(s)" in capsys.readouterr().out
+
+
+def test_a_worker_process_lowers_its_cpu_priority(settings, monkeypatch):
+    """``parlons worker`` runs below the web server (``PARLONS_WORKER_NICE``): acknowledging webhooks and
+    answering agents come first on a shared machine (issue 5)."""
+    import os
+
+    from parlons.core import worker
+
+    steps = []
+    monkeypatch.setattr(os, "nice", lambda n: steps.append(n) or 5)
+    settings.PARLONS_WORKER_NICE = 5
+    assert worker.lower_priority() == 5 and steps == [5]
+    settings.PARLONS_WORKER_NICE = 0
+    worker.lower_priority()
+    assert steps == [5, 0]

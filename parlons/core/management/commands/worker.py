@@ -28,6 +28,7 @@ class Command(BaseCommand):
             return
         worker.keep_connections()  # a process of its own: no web server threads share these settings
         worker.DEDICATED = True
+        worker.lower_priority()
         self.stdout.write(f"Parlons worker started (queues: {', '.join(worker.QUEUES)}). Stop with Ctrl+C.")
         self.stdout.flush()
         worker.run_worker()
