@@ -45,8 +45,9 @@ def store_inbound(
     return event, True
 
 
-# Batches of inbound deliveries are processed one at a time across all workers (see ``_one_batch_at_a_time``).
-INGEST_LOCK_KEY = 7301000001
+# Batches of inbound deliveries are processed one at a time per channel group across all workers (see
+# ``_one_batch_at_a_time``): the advisory lock (this class, the group's id).
+INGEST_LOCK_CLASS = 7301
 DEFAULT_BATCH = 50
 _FINAL = (InboundEvent.State.DONE, InboundEvent.State.IGNORED)
 
@@ -145,26 +146,34 @@ def _prefetch_all(events: list[InboundEvent]) -> dict[int, object]:
             return dict(zip([e.pk for e in events], pool.map(one, events), strict=True))
 
 
-def _after_the_running_batch() -> None:
-    """Wait (PostgreSQL) until no other worker's batch is running: its deliveries are likely this task's own,
-    and finding that out before the batch's network work (media, profiles) saves doing it twice."""
+def _lock_ingest(group_id: int | None) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [INGEST_LOCK_CLASS, group_id or 0])
+
+
+def _after_the_running_batch(group_id: int | None) -> None:
+    """Wait (PostgreSQL) until no other worker's batch of this channel group is running: its deliveries are
+    likely this task's own, and finding that out before the batch's network work (media, profiles) saves doing
+    it twice."""
     from django.db import connection
 
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK_KEY])
+        with transaction.atomic():
+            _lock_ingest(group_id)
 
 
-def _one_batch_at_a_time() -> None:
-    """Serialize batches across workers (PostgreSQL: a transaction-scoped advisory lock; SQLite already writes one
-    transaction at a time). Two batches running side by side could each hold one contact and wait for the
-    other's (a deadlock), or store a conversation's messages out of order; one batch at a time cannot, and the
-    slow part (the after-commit listeners) still runs in parallel."""
+def _one_batch_at_a_time(group_id: int | None) -> None:
+    """Serialize the batches of one channel group across workers (PostgreSQL: a transaction-scoped advisory
+    lock; SQLite already writes one transaction at a time). A conversation never leaves its channel group, so
+    its messages are stored in the order they arrived; two groups' batches run side by side (different pages,
+    numbers and tickets: a deadlock between them, rare, is retried). Within a group, two batches could each hold
+    one contact and wait for the other's, or store a conversation's messages out of order."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK_KEY])
+        _lock_ingest(group_id)
 
 
 def _apply(event: InboundEvent, *, savepoint: bool) -> list[int]:
@@ -250,9 +259,9 @@ def _save_states(events: list[InboundEvent], now) -> None:
         )
 
 
-def _run_batch(ids: list[int], *, own: int | None, savepoints: bool) -> dict[int, list[int]]:
-    """Process the deliveries ``ids`` (those still to do) in one transaction, oldest first. Returns
-    {event id: ticket ids}."""
+def _run_batch(ids: list[int], *, own: int | None, savepoints: bool, group_id=None) -> dict[int, list[int]]:
+    """Process the deliveries ``ids`` (those still to do, of channel group ``group_id``) in one transaction,
+    oldest first. Returns {event id: ticket ids}."""
     from parlons.connectors.tasks import process_inbound_event
     from parlons.core.events import batched_dispatch
     from parlons.core.worker import finish_ready_tasks
@@ -263,7 +272,7 @@ def _run_batch(ids: list[int], *, own: int | None, savepoints: bool) -> dict[int
     prefetched = _prefetch_all(list(base.filter(pk__in=ids, state__in=todo)))
     results: dict[int, list[int]] = {}
     with batched_dispatch(), transaction.atomic():
-        _one_batch_at_a_time()
+        _one_batch_at_a_time(group_id)
         # Re-read under the lock: another worker's batch may have done some of them meanwhile. Only the task's
         # own delivery is tried again when it failed before; the others are pending ones.
         events = [
@@ -280,17 +289,17 @@ def _run_batch(ids: list[int], *, own: int | None, savepoints: bool) -> dict[int
     return results
 
 
-def _run_with_retries(ids: list[int], *, own: int, attempts: int = 5) -> dict[int, list[int]]:
+def _run_with_retries(ids: list[int], *, own: int, group_id=None, attempts: int = 5) -> dict[int, list[int]]:
     import time
 
     for attempt in range(attempts):
         try:
             try:
-                return _run_batch(ids, own=own, savepoints=False)
+                return _run_batch(ids, own=own, savepoints=False, group_id=group_id)
             except _BatchBroken:  # one delivery broke the transaction: one by one, each in a savepoint
                 results: dict[int, list[int]] = {}
                 for pk in ids:
-                    results.update(_run_batch([pk], own=own, savepoints=True))
+                    results.update(_run_batch([pk], own=own, savepoints=True, group_id=group_id))
                 return results
         except _BatchRetry:
             if attempt + 1 == attempts:
@@ -301,36 +310,38 @@ def _run_with_retries(ids: list[int], *, own: int, attempts: int = 5) -> dict[in
 
 def process_inbound(event_id: int, *, batch: int | None = None) -> list[int]:
     """Process a stored delivery with its platform's connector, and with it the oldest pending deliveries (up
-    to ``batch``, setting ``PARLONS_INGEST_BATCH``, default 50) in one transaction: fewer round trips and
-    commits per message. Oldest first, one batch at a time across workers, so a conversation's messages are
-    stored in the order they arrived. A delivery that fails (bad data, a value the database refuses) is marked
-    failed with its error and does not undo the others. Returns the ids of the tickets ``event_id`` touched.
+    to ``batch``, setting ``PARLONS_INGEST_BATCH``, default 50) of the same channel group in one transaction:
+    fewer round trips and commits per message. Oldest first, one batch of a channel group at a time across
+    workers, so a conversation's messages are stored in the order they arrived. A delivery that fails (bad
+    data, a value the database refuses) is marked failed with its error and does not undo the others. Returns
+    the ids of the tickets ``event_id`` touched.
 
     Safe to run twice: a delivery already done is skipped, and messages are deduplicated by platform id. Called
     by the ``process_inbound_event`` task; the other deliveries' tasks are finished with the batch."""
     from django.conf import settings
 
     size = max(1, batch if batch is not None else getattr(settings, "PARLONS_INGEST_BATCH", DEFAULT_BATCH))
+    found = InboundEvent.objects.filter(pk=event_id).values_list("channel_group_id", flat=True)
+    if not found:
+        return []
+    group_id = found[0]
+    same_group = InboundEvent.objects.filter(state=InboundEvent.State.PENDING, channel_group_id=group_id)
     while True:  # the own delivery is at most a few batches away: oldest first
-        _after_the_running_batch()
+        _after_the_running_batch(group_id)
         own = InboundEvent.objects.filter(pk=event_id).values_list("state", flat=True).first()
         if own is None or own in _FINAL:  # done (by another worker's batch, often the one just waited for)
             return []
-        older = list(
-            InboundEvent.objects.filter(state=InboundEvent.State.PENDING, pk__lt=event_id)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:size]
-        )
+        older = list(same_group.filter(pk__lt=event_id).order_by("pk").values_list("pk", flat=True)[:size])
         with_own = len(older) < size
         newer = []
         if with_own and len(older) < size - 1:
             newer = list(
-                InboundEvent.objects.filter(state=InboundEvent.State.PENDING, pk__gt=event_id)
+                same_group.filter(pk__gt=event_id)
                 .order_by("pk")
                 .values_list("pk", flat=True)[: size - 1 - len(older)]
             )
         ids = [*older, event_id, *newer] if with_own else older
-        results = _run_with_retries(ids, own=event_id)
+        results = _run_with_retries(ids, own=event_id, group_id=group_id)
         if event_id in results:
             return results[event_id]
         if with_own or not results:  # done by another worker meanwhile (or nothing left to do)

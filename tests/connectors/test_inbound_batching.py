@@ -248,3 +248,52 @@ def test_a_batchs_downloads_run_side_by_side_req_ops9(monkeypatch, settings):
     assert most[0] == 4
     assert Message.objects.count() == 8
     assert seen and all(value == {"fetched-for": pk} for pk, value in seen.items())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_takes_its_own_channel_groups_deliveries_and_groups_run_side_by_side_req_ops9():
+    """One batch holds the deliveries of one channel group (a conversation never leaves its group, so its order
+    is kept); on PostgreSQL a batch of another group does not wait for it."""
+    import threading
+
+    from django.db import connections, transaction
+
+    from parlons.connectors import services
+
+    one = factories.ChannelGroupFactory(platform="api", name="One", external_id="one")
+    two = factories.ChannelGroupFactory(platform="api", name="Two", external_id="two")
+    first, _ = store_inbound("api", "d-1", body("m-1", "Bonjour"), channel_group=one)
+    store_inbound("api", "d-2", body("m-2", "Hello", sender="v-2", conversation="c-2"), channel_group=two)
+    store_inbound("api", "d-3", body("m-3", "Encore", sender="v-3", conversation="c-3"), channel_group=one)
+    services.process_inbound(first.pk)
+    states = dict(InboundEvent.objects.values_list("external_id", "state"))
+    assert states == {"d-1": "done", "d-2": "pending", "d-3": "done"}
+    if connection.vendor != "postgresql":
+        return
+    third, _ = store_inbound(
+        "api", "d-4", body("m-4", "Again", sender="v-4", conversation="c-4"), channel_group=two
+    )
+    held, release = threading.Event(), threading.Event()
+
+    def hold_group_one():
+        try:
+            with transaction.atomic():
+                services._lock_ingest(one.pk)
+                held.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_group_one)
+    holder.start()
+    assert held.wait(10)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+        services.process_inbound(third.pk)  # group two: not held up by group one's batch
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+        release.set()
+        holder.join(10)
+    assert set(InboundEvent.objects.filter(channel_group=two).values_list("state", flat=True)) == {"done"}
