@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from parlons.connectors.base import SendError, batch_scope, connector_for
 from parlons.connectors.models import InboundEvent, OutboundMessage
 from parlons.core.actors import SYSTEM
+from parlons.core.db import is_transient
 from parlons.core.errors import ParlonsError
 from parlons.core.events import publish
 from parlons.tickets.models import Message
@@ -203,7 +204,7 @@ def _apply(event: InboundEvent, *, savepoint: bool) -> list[int]:
         event.state, event.error = InboundEvent.State.FAILED, str(exc.message)[:2000]
         return []
     except DatabaseError as exc:  # a value the database refuses: keep the delivery, say why
-        if _transient(exc):  # not the delivery's fault: the whole batch is tried again
+        if is_transient(exc):  # not the delivery's fault: the whole batch is tried again
             raise _BatchRetry() from exc
         if not savepoint and _transaction_broken():
             raise _BatchBroken() from exc
@@ -216,14 +217,6 @@ def _apply(event: InboundEvent, *, savepoint: bool) -> list[int]:
 
 class _BatchRetry(Exception):
     """A deadlock or serialization failure: roll the batch back and run it again."""
-
-
-def _transient(exc: DatabaseError) -> bool:
-    cause = exc.__cause__
-    sqlstate = getattr(cause, "sqlstate", None) or getattr(getattr(cause, "diag", None), "sqlstate", None)
-    if sqlstate in ("40P01", "40001", "55P03"):  # deadlock, serialization failure, lock not available
-        return True
-    return "database is locked" in str(exc)  # SQLite, after its busy timeout
 
 
 class _BatchBroken(Exception):

@@ -4,6 +4,7 @@ changes group or line of business, or is deleted, moves its tickets' facets."""
 
 from __future__ import annotations
 
+from parlons.core.db import retry_transient
 from parlons.core.events import DomainEvent, subscribe, subscribe_batch
 from parlons.reports import metrics
 
@@ -25,7 +26,7 @@ def recompute(events: list[DomainEvent]) -> None:
         if ticket_id:
             ids[int(ticket_id)] = None
     if ids:
-        metrics.compute(ids)
+        retry_transient(metrics.compute, list(ids))  # another worker's listeners may touch the same rows
 
 
 @subscribe("tag.updated", "tag.deleted")

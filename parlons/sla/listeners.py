@@ -8,9 +8,12 @@ from parlons.core.events import DomainEvent, subscribe_batch
 
 @subscribe_batch("ticket.created", "ticket.updated", "message.created")
 def sync_due_times(events: list[DomainEvent]) -> None:
+    from parlons.core.db import retry_transient
     from parlons.sla.services import sync_tickets
 
-    sync_tickets(
+    ids = [
         event.data.get("ticket_id") if event.type == "message.created" else event.data.get("id")
         for event in events
-    )
+    ]
+    # Another worker's ingest batch may lock the same tickets in another order: a deadlock, run again.
+    retry_transient(sync_tickets, ids)
