@@ -33,6 +33,13 @@ class DomainEvent:
     via: str = ""
     data: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def ticket_id(self) -> int | None:
+        """The ticket the event is about: the ``id`` of a ``ticket.*`` event, the ``ticket_id`` of the others
+        (a message, a note); None when it names none."""
+        value = self.data.get("id") if self.type.startswith("ticket.") else self.data.get("ticket_id")
+        return int(value) if value else None
+
 
 def subscribe(*types: str):
     def register(fn: Callable[[DomainEvent], None]):

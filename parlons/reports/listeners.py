@@ -17,14 +17,10 @@ def recompute(events: list[DomainEvent]) -> None:
     """One recomputation for every ticket the events touched (a batch of ingested messages: one pass)."""
     ids: dict[int, None] = {}
     for event in events:
-        if event.type == "message.created":
-            ticket_id = event.data.get("ticket_id")
-        elif event.type == "ticket.created" or RELEVANT & set(event.data.get("changes") or []):
-            ticket_id = event.data.get("id")
-        else:
+        if event.type == "ticket.updated" and not RELEVANT & set(event.data.get("changes") or []):
             continue
-        if ticket_id:
-            ids[int(ticket_id)] = None
+        if event.ticket_id:
+            ids[event.ticket_id] = None
     if ids:
         retry_transient(metrics.compute, list(ids))  # another worker's listeners may touch the same rows
 

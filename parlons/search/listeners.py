@@ -24,12 +24,8 @@ def queue_reindex(events: list[DomainEvent]) -> None:
             changes = event.data.get("changes")
             if changes is not None and not TEXT_CHANGES.intersection(changes):
                 continue  # a status or assignment change does not change the text
-        if event.type in ("message.created", "note.created"):
-            ticket_id = event.data.get("ticket_id")
-        else:
-            ticket_id = event.data.get("id")
-        if ticket_id:
-            ids[int(ticket_id)] = None
+        if event.ticket_id:
+            ids[event.ticket_id] = None
     if len(ids) == 1:
         reindex_ticket.enqueue(next(iter(ids)))
     elif ids:

@@ -11,9 +11,5 @@ def sync_due_times(events: list[DomainEvent]) -> None:
     from parlons.core.db import retry_transient
     from parlons.sla.services import sync_tickets
 
-    ids = [
-        event.data.get("ticket_id") if event.type == "message.created" else event.data.get("id")
-        for event in events
-    ]
     # Another worker's ingest batch may lock the same tickets in another order: a deadlock, run again.
-    retry_transient(sync_tickets, ids)
+    retry_transient(sync_tickets, [event.ticket_id for event in events])
