@@ -49,7 +49,6 @@ def store_inbound(
 # Batches of inbound deliveries are processed one at a time per channel group across all workers (see
 # ``_one_batch_at_a_time``): the advisory lock (this class, the group's id).
 INGEST_LOCK_CLASS = 7301
-DEFAULT_BATCH = 50
 _FINAL = (InboundEvent.State.DONE, InboundEvent.State.IGNORED)
 
 
@@ -119,9 +118,6 @@ def _prefetch(event: InboundEvent):
         return None
 
 
-DEFAULT_FETCHERS = 8
-
-
 def _prefetch_all(events: list[InboundEvent]) -> dict[int, object]:
     """Every delivery's network work (media, profiles), ``PARLONS_INGEST_FETCHERS`` (8) at a time: a platform's
     answers take tens of milliseconds each, and one after the other they were most of a batch with media. In a
@@ -131,7 +127,7 @@ def _prefetch_all(events: list[InboundEvent]) -> dict[int, object]:
     from django.conf import settings
     from django.db import connection, connections
 
-    fetchers = int(getattr(settings, "PARLONS_INGEST_FETCHERS", DEFAULT_FETCHERS))
+    fetchers = settings.PARLONS_INGEST_FETCHERS
     with batch_scope() as memo:
         if fetchers <= 1 or len(events) <= 1 or connection.in_atomic_block:
             return {e.pk: _prefetch(e) for e in events}
@@ -313,7 +309,7 @@ def process_inbound(event_id: int, *, batch: int | None = None) -> list[int]:
     by the ``process_inbound_event`` task; the other deliveries' tasks are finished with the batch."""
     from django.conf import settings
 
-    size = max(1, batch if batch is not None else getattr(settings, "PARLONS_INGEST_BATCH", DEFAULT_BATCH))
+    size = max(1, batch if batch is not None else settings.PARLONS_INGEST_BATCH)
     found = InboundEvent.objects.filter(pk=event_id).values_list("channel_group_id", flat=True)
     if not found:
         return []

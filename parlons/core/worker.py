@@ -67,7 +67,7 @@ def lower_priority() -> int:
     when it is slow) and answering the agents come before the background work. Returns the new niceness."""
     from django.conf import settings
 
-    step = int(getattr(settings, "PARLONS_WORKER_NICE", 5))
+    step = settings.PARLONS_WORKER_NICE
     if step <= 0 or not hasattr(os, "nice"):
         return os.nice(0) if hasattr(os, "nice") else 0
     try:

@@ -155,14 +155,12 @@ PROFILE_FIELDS = {
     "messenger": "first_name,last_name,profile_pic",
     "instagram": "name,username,profile_pic",
 }
-PROFILE_REFRESH = timedelta(days=7)  # default of PARLONS_PROFILE_REFRESH_DAYS
 
 
 def profile_refresh_age() -> timedelta:
     from django.conf import settings
 
-    days = getattr(settings, "PARLONS_PROFILE_REFRESH_DAYS", None)
-    return PROFILE_REFRESH if days is None else timedelta(days=float(days))
+    return timedelta(days=float(settings.PARLONS_PROFILE_REFRESH_DAYS))
 
 
 def fetch_profile(client: GraphClient, platform: str, user_id: str) -> dict:
