@@ -15,7 +15,25 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class TicketMetrics(models.Model):
+class TicketFigures(models.Model):
+    """A ticket's figures: durations in seconds (null when the event has not happened yet), reopens and
+    replies. Kept per ticket by ``TicketMetrics`` and copied beside each tag, group and line of business by
+    ``TicketFacet``: one definition, so the copy cannot drift from its source."""
+
+    first_response_seconds = models.BigIntegerField(null=True, blank=True)
+    first_response_business_seconds = models.BigIntegerField(null=True, blank=True)
+    resolution_seconds = models.BigIntegerField(null=True, blank=True)
+    resolution_business_seconds = models.BigIntegerField(null=True, blank=True)
+    handling_seconds = models.BigIntegerField(default=0)
+    handling_business_seconds = models.BigIntegerField(null=True, blank=True)
+    reopen_count = models.PositiveIntegerField(default=0)
+    replies_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class TicketMetrics(TicketFigures):
     ticket = models.OneToOneField(
         "tickets.Ticket", primary_key=True, on_delete=models.CASCADE, related_name="metrics"
     )
@@ -37,15 +55,7 @@ class TicketMetrics(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # Figures, in seconds (null when the event has not happened yet).
-    first_response_seconds = models.BigIntegerField(null=True, blank=True)
-    first_response_business_seconds = models.BigIntegerField(null=True, blank=True)
-    resolution_seconds = models.BigIntegerField(null=True, blank=True)
-    resolution_business_seconds = models.BigIntegerField(null=True, blank=True)
-    handling_seconds = models.BigIntegerField(default=0)
-    handling_business_seconds = models.BigIntegerField(null=True, blank=True)
-    reopen_count = models.PositiveIntegerField(default=0)
-    replies_count = models.PositiveIntegerField(default=0)
+    # The figures: ``TicketFigures``.
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -109,7 +119,7 @@ class TicketTerm(models.Model):
         ]
 
 
-class TicketFacet(models.Model):
+class TicketFacet(TicketFigures):
     """One tag, tag group or line of business of a ticket, with the ticket's figures and filters copied beside
     it (issue 8: reports grouped by tag, group or line of business at 1,000,000 tickets).
 
@@ -134,14 +144,7 @@ class TicketFacet(models.Model):
     platform = models.CharField(max_length=16)
     channel_group_id = models.BigIntegerField(null=True, blank=True)
     language = models.CharField(max_length=2, blank=True)
-    first_response_seconds = models.BigIntegerField(null=True, blank=True)
-    first_response_business_seconds = models.BigIntegerField(null=True, blank=True)
-    resolution_seconds = models.BigIntegerField(null=True, blank=True)
-    resolution_business_seconds = models.BigIntegerField(null=True, blank=True)
-    handling_seconds = models.BigIntegerField(default=0)
-    handling_business_seconds = models.BigIntegerField(null=True, blank=True)
-    reopen_count = models.PositiveIntegerField(default=0)
-    replies_count = models.PositiveIntegerField(default=0)
+    # ... and the figures (``TicketFigures``).
 
     class Meta:
         # Covering (PostgreSQL): counts by creation date, and resolution or handling times by resolution date,
