@@ -15,6 +15,7 @@ from parlons.connectors.services import process_inbound, store_inbound
 from parlons.core.worker import run_pending_tasks
 from parlons.tickets.models import Message, Ticket, TicketEvent
 from tests import factories
+from tests.concurrency import held_elsewhere
 
 pytestmark = pytest.mark.django_db
 
@@ -254,10 +255,6 @@ def test_a_batchs_downloads_run_side_by_side_req_ops9(monkeypatch, settings):
 def test_a_batch_takes_its_own_channel_groups_deliveries_and_groups_run_side_by_side_req_ops9():
     """One batch holds the deliveries of one channel group (a conversation never leaves its group, so its order
     is kept); on PostgreSQL a batch of another group does not wait for it."""
-    import threading
-
-    from django.db import connections, transaction
-
     from parlons.connectors import services
 
     one = factories.ChannelGroupFactory(platform="api", name="One", external_id="one")
@@ -273,27 +270,12 @@ def test_a_batch_takes_its_own_channel_groups_deliveries_and_groups_run_side_by_
     third, _ = store_inbound(
         "api", "d-4", body("m-4", "Again", sender="v-4", conversation="c-4"), channel_group=two
     )
-    held, release = threading.Event(), threading.Event()
-
-    def hold_group_one():
+    with held_elsewhere(lambda: services._lock_ingest(one.pk)):  # group one's batch is running
         try:
-            with transaction.atomic():
-                services._lock_ingest(one.pk)
-                held.set()
-                release.wait(10)
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '2s'")
+            services.process_inbound(third.pk)  # group two: not held up by group one's batch
         finally:
-            connections.close_all()
-
-    holder = threading.Thread(target=hold_group_one)
-    holder.start()
-    assert held.wait(10)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '2s'")
-        services.process_inbound(third.pk)  # group two: not held up by group one's batch
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET lock_timeout")
-        release.set()
-        holder.join(10)
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
     assert set(InboundEvent.objects.filter(channel_group=two).values_list("state", flat=True)) == {"done"}

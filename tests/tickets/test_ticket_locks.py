@@ -6,15 +6,14 @@ commit (issue 5, OPS-9)."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from parlons.core.actors import SYSTEM
 from parlons.tickets.models import TicketEvent
 from parlons.tickets.services._common import lock_ticket, record
 from tests import factories
+from tests.concurrency import held_elsewhere
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -26,27 +25,8 @@ pytestmark = [
 
 def test_a_locked_ticket_still_takes_rows_that_point_to_it_req_ops9(admin_user):
     ticket = factories.TicketFactory()
-    locked, release, outcome = threading.Event(), threading.Event(), {}
-
-    def hold_the_lock():
-        try:
-            with transaction.atomic():
-                lock_ticket(admin_user, ticket.pk)
-                locked.set()
-                release.wait(10)
-        finally:
-            connections.close_all()
-
-    holder = threading.Thread(target=hold_the_lock)
-    holder.start()
-    assert locked.wait(10)
-    try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '2s'")
-            record(ticket, "note.added", actor=SYSTEM, via="test")  # its foreign key is checked at commit
-        outcome["ok"] = True
-    finally:
-        release.set()
-        holder.join(10)
-    assert outcome.get("ok") and TicketEvent.objects.filter(ticket=ticket, kind="note.added").exists()
+    with held_elsewhere(lambda: lock_ticket(admin_user, ticket.pk)), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '2s'")
+        record(ticket, "note.added", actor=SYSTEM, via="test")  # its foreign key is checked at commit
+    assert TicketEvent.objects.filter(ticket=ticket, kind="note.added").exists()
