@@ -36,6 +36,9 @@ class SendResult:
 
 class Connector:
     platform: ClassVar[str] = ""
+    # True when ``parse`` reads what earlier deliveries stored (threading a reply by the message it refers to):
+    # a batch then stores the deliveries before it first, rather than parsing ahead.
+    parse_reads_stored: ClassVar[bool] = False
 
     def parse(self, event: InboundEvent) -> list[InboundMessage | PlatformEvent]:
         """Turn one stored delivery into normalized inbound messages and platform events (edits, deletions,

@@ -15,7 +15,7 @@ from parlons.connectors.base import SendError, batch_scope, connector_for
 from parlons.connectors.models import InboundEvent, OutboundMessage
 from parlons.core.actors import SYSTEM
 from parlons.core.db import is_transient
-from parlons.core.errors import ParlonsError
+from parlons.core.errors import Invalid, ParlonsError
 from parlons.core.events import publish
 from parlons.tickets.models import Message
 
@@ -173,23 +173,27 @@ def _one_batch_at_a_time(group_id: int | None) -> None:
         _lock_ingest(group_id)
 
 
-def _apply(event: InboundEvent, *, savepoint: bool) -> list[int]:
-    """Parse one delivery and ingest what it holds; sets ``event.state``/``error`` (not saved). Every change of
-    one delivery is all-or-nothing: each service call is atomic, and a delivery of several items gets a
-    savepoint of its own (``savepoint=True`` wraps every delivery, as the one-at-a-time path does)."""
+def _parse(event: InboundEvent) -> list:
+    connector = connector_for(event.platform)
+    if connector is None:
+        raise Invalid(f"no connector for platform {event.platform}", code="no_connector")
+    return connector.parse(event)
+
+
+def _apply(event: InboundEvent, *, savepoint: bool, items: list | None = None) -> list[int]:
+    """Parse one delivery (unless its ``items`` are given) and ingest what it holds; sets ``event.state``/
+    ``error`` (not saved). Every change of one delivery is all-or-nothing: each service call is atomic, and a
+    delivery of several items gets a savepoint of its own (``savepoint=True`` wraps every delivery, as the
+    one-at-a-time path does)."""
     from contextlib import nullcontext
 
     from parlons.tickets.services import PlatformEvent, apply_platform_event, ingest_inbound_message
 
-    connector = connector_for(event.platform)
-    if connector is None:
-        event.state = InboundEvent.State.FAILED
-        event.error = f"no connector for platform {event.platform}"
-        return []
     ticket_ids: list[int] = []
     try:
         with transaction.atomic() if savepoint else nullcontext():
-            items = connector.parse(event)
+            if items is None:
+                items = _parse(event)
             with transaction.atomic() if len(items) > 1 and not savepoint else nullcontext():
                 for item in items:
                     if isinstance(item, PlatformEvent):
@@ -197,18 +201,89 @@ def _apply(event: InboundEvent, *, savepoint: bool) -> list[int]:
                     else:
                         ticket_ids.append(ingest_inbound_message(item, actor=SYSTEM, via="ingest").ticket.pk)
     except ParlonsError as exc:
-        event.state, event.error = InboundEvent.State.FAILED, str(exc.message)[:2000]
+        _failed(event, str(exc.message))
         return []
     except DatabaseError as exc:  # a value the database refuses: keep the delivery, say why
         if is_transient(exc):  # not the delivery's fault: the whole batch is tried again
             raise _BatchRetry() from exc
         if not savepoint and _transaction_broken():
             raise _BatchBroken() from exc
-        event.state, event.error = InboundEvent.State.FAILED, f"{exc.__class__.__name__}: {exc}"[:2000]
+        _failed(event, f"{exc.__class__.__name__}: {exc}")
         return []
+    _done(event, ticket_ids)
+    return ticket_ids
+
+
+def _failed(event: InboundEvent, error: str) -> None:
+    event.state, event.error = InboundEvent.State.FAILED, error[:2000]
+
+
+def _done(event: InboundEvent, ticket_ids: list[int]) -> None:
     event.state = InboundEvent.State.DONE if ticket_ids else InboundEvent.State.IGNORED
     event.error = ""
-    return ticket_ids
+
+
+def _apply_all(events: list[InboundEvent], *, savepoints: bool) -> dict[int, list[int]]:
+    """Every delivery of a batch, in order. Consecutive deliveries that hold only messages are stored together
+    by ``ingest_inbound_messages`` (a few statements for all of them, in a savepoint); a delivery with anything
+    else (edits, deletions, statuses, echoes) is applied on its own, in its place. A delivery whose items are
+    refused fails alone; when the database refuses a run of them, each is applied on its own to find which."""
+    from parlons.tickets.services import InboundMessage, check_inbound, ingest_inbound_messages
+
+    results: dict[int, list[int]] = {}
+    run: list[tuple[InboundEvent, list]] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        try:
+            with transaction.atomic():
+                stored = ingest_inbound_messages(
+                    [i for _e, items in run for i in items], actor=SYSTEM, via="ingest"
+                )
+        except (DatabaseError, ParlonsError) as exc:
+            if isinstance(exc, DatabaseError) and is_transient(exc):
+                raise _BatchRetry() from exc
+            for event, items in run:
+                results[event.pk] = _apply(event, savepoint=True, items=items)
+        else:
+            at = 0
+            for event, items in run:
+                results[event.pk] = [result.ticket.pk for result in stored[at : at + len(items)]]
+                _done(event, results[event.pk])
+                at += len(items)
+        run.clear()
+
+    for event in events:
+        if savepoints:  # one at a time, each in its savepoint (a batch that broke its transaction)
+            results[event.pk] = _apply(event, savepoint=True)
+            continue
+        connector = connector_for(event.platform)
+        if connector is not None and connector.parse_reads_stored:
+            flush()
+        try:
+            items = _parse(event)
+            if items and all(isinstance(item, InboundMessage) for item in items):
+                for item in items:
+                    check_inbound(item)
+                run.append((event, items))
+                continue
+        except ParlonsError as exc:
+            _failed(event, str(exc.message))
+            results[event.pk] = []
+            continue
+        except DatabaseError as exc:
+            if is_transient(exc):
+                raise _BatchRetry() from exc
+            if _transaction_broken():
+                raise _BatchBroken() from exc
+            _failed(event, f"{exc.__class__.__name__}: {exc}")
+            results[event.pk] = []
+            continue
+        flush()
+        results[event.pk] = _apply(event, savepoint=False, items=items)
+    flush()
+    return results
 
 
 class _BatchRetry(Exception):
@@ -271,7 +346,7 @@ def _run_batch(ids: list[int], *, own: int | None, savepoints: bool, group_id=No
         ]
         for event in events:
             event.prefetched = prefetched.get(event.pk)
-            results[event.pk] = _apply(event, savepoint=savepoints)
+        results = _apply_all(events, savepoints=savepoints)
         _save_states(events, timezone.now())
         # The other deliveries' tasks have nothing left to do: finish them now rather than run them.
         finish_ready_tasks(process_inbound_event, [pk for pk in results if pk != own])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -31,9 +31,16 @@ class IncomingFile:
     filename: str
     data: bytes
     declared_type: str = ""
+    _checked: tuple[str, str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def checked(self) -> tuple[str, str, str]:
-        """(safe filename, real content type, sha256) or Invalid with a message for the user."""
+        """(safe filename, real content type, sha256) or Invalid with a message for the user. Worked out once:
+        the ingest checks every file before it stores any."""
+        if self._checked is None:
+            self._checked = self._check()
+        return self._checked
+
+    def _check(self) -> tuple[str, str, str]:
         limit = settings.PARLONS_MAX_ATTACHMENT_BYTES
         if len(self.data) > limit:
             raise Invalid(

@@ -237,18 +237,18 @@ def test_a_batchs_downloads_run_side_by_side_req_ops9(monkeypatch, settings):
             running[0] -= 1
         return {"fetched-for": event.pk}
 
-    real_apply = services._apply
+    real_parse = services._parse
 
-    def apply(event, *, savepoint):
+    def parse(event):
         seen[event.pk] = event.prefetched
-        return real_apply(event, savepoint=savepoint)
+        return real_parse(event)
 
     monkeypatch.setattr(services, "_prefetch", slow_prefetch)
-    monkeypatch.setattr(services, "_apply", apply)
+    monkeypatch.setattr(services, "_parse", parse)
     run_pending_tasks()
     assert most[0] == 4
     assert Message.objects.count() == 8
-    assert seen and all(value == {"fetched-for": pk} for pk, value in seen.items())
+    assert len(seen) == 8 and all(value == {"fetched-for": pk} for pk, value in seen.items())
 
 
 @pytest.mark.django_db(transaction=True)

@@ -71,6 +71,7 @@ def files_of(body: mime.Body) -> tuple[list[IncomingFile], list[dict]]:
 
 class EmailConnector(Connector):
     platform = Platform.EMAIL
+    parse_reads_stored = True  # finds the ticket a reply belongs to by the message it refers to
 
     def parse(self, event):
         from parlons.connectors.email import forward

@@ -71,6 +71,7 @@ def _conversation_key(group, item: xparse.XItem, account: str) -> str:
 
 class XConnector(Connector):
     platform = Platform.X
+    parse_reads_stored = True  # finds the ticket a reply belongs to by the message it refers to
 
     def _items(self, event):
         account, items = xparse.items_of(load(event))

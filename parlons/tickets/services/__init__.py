@@ -27,7 +27,14 @@ from parlons.tickets.services.catalogue import (
     update_tracker,
 )
 from parlons.tickets.services.conversation import add_note, reply, split_message
-from parlons.tickets.services.ingest import InboundMessage, IngestResult, Sender, ingest_inbound_message
+from parlons.tickets.services.ingest import (
+    InboundMessage,
+    IngestResult,
+    Sender,
+    check_inbound,
+    ingest_inbound_message,
+    ingest_inbound_messages,
+)
 from parlons.tickets.services.platform_events import PlatformEvent, apply_platform_event, set_comment_hidden
 from parlons.tickets.services.properties import (
     UNSET,
@@ -80,7 +87,9 @@ __all__ = [
     "delete_channel_group",
     "delete_tag",
     "delete_tracker",
+    "check_inbound",
     "ingest_inbound_message",
+    "ingest_inbound_messages",
     "mark_spam",
     "remove_from_tracker",
     "remove_tags",

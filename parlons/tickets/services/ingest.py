@@ -8,12 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parlons.accounts.permissions import WRITE, require
-from parlons.core.actors import SYSTEM
+from parlons.core.actors import SYSTEM, actor_user
 from parlons.core.errors import Invalid
 from parlons.core.events import publish
 from parlons.tickets.files import IncomingFile
@@ -25,8 +25,9 @@ from parlons.tickets.models import (
     Message,
     MessageKind,
     Ticket,
+    TicketEvent,
 )
-from parlons.tickets.services._common import publish_ticket_updated, record, touch, via_of
+from parlons.tickets.services._common import via_of
 
 
 @dataclass
@@ -86,40 +87,23 @@ def _fit(item: InboundMessage) -> None:
 NOTED_PROFILE_FIELDS = ("display_name", "handle")
 
 
-def _identity_for(platform: str, sender: Sender) -> tuple[ContactIdentity, dict]:
-    """The sender's identity, locked (one writer per contact at a time, so two messages arriving together
-    cannot open two tickets), created with its contact if new, its public profile brought up to date. Returns
-    it with the noted changes ({field: {"from", "to"}})."""
-    identity = (
-        ContactIdentity.objects.select_related("contact")
-        .select_for_update(of=("self",))
-        .filter(platform=platform, external_id=sender.external_id)
-        .first()
-    )
-    now = timezone.now()
-    if identity is None:
-        contact = Contact.objects.create(name=sender.name or sender.handle, email=sender.email)
-        try:
-            with transaction.atomic():
-                identity = ContactIdentity.objects.create(
-                    contact=contact,
-                    platform=platform,
-                    external_id=sender.external_id,
-                    handle=sender.handle,
-                    display_name=sender.name[:255],
-                    profile=sender.profile,
-                    profile_url=sender.profile_url,
-                    avatar_url=sender.avatar_url,
-                    profile_fetched_at=now if sender.profile else None,
-                )
-        except IntegrityError:  # another writer created it at the same moment
-            contact.delete()
-            identity = (
-                ContactIdentity.objects.select_related("contact")
-                .select_for_update(of=("self",))
-                .get(platform=platform, external_id=sender.external_id)
-            )
-        return identity, {}
+def check_inbound(item: InboundMessage) -> None:
+    """Refuse an item that cannot be stored (``Invalid``) and shorten its free-text fields to their columns. Done
+    for every item before anything is written, so that a batch's bad item fails alone."""
+    if not item.sender.external_id:
+        raise Invalid(_("The sender has no platform identifier."), code="missing_sender")
+    if len(item.sender.external_id) > 255 or len(item.external_id or "") > 255:
+        raise Invalid(_("A platform identifier is longer than 255 characters."), code="id_too_long")
+    _fit(item)
+    if item.kind not in MessageKind.values:
+        raise Invalid(_("Unknown message type “%(kind)s”.") % {"kind": item.kind}, code="bad_kind")
+    for incoming in item.attachments:
+        incoming.checked()
+
+
+def _refresh_identity(identity: ContactIdentity, sender: Sender, now) -> tuple[list[str], dict]:
+    """Bring an existing identity's public profile up to date from what the platform just said (in memory).
+    Returns the changed fields and the noted changes ({field: {"from", "to"}})."""
     changed, noted = [], {}
     for attr, value in (
         ("handle", sender.handle),
@@ -137,14 +121,104 @@ def _identity_for(platform: str, sender: Sender) -> tuple[ContactIdentity, dict]
         identity.profile = sender.profile
         identity.profile_fetched_at = now
         changed += ["profile", "profile_fetched_at"]
-    if changed:
-        identity.save(update_fields=changed)
     contact = identity.contact
     # The contact's name follows the platform's while nobody chose another one.
     if "display_name" in noted and contact.name in ("", noted["display_name"]["from"]):
         contact.name = identity.display_name[:200]
-        contact.save(update_fields=["name", "updated_at"])
-    return identity, noted
+        changed.append("contact.name")
+    return changed, noted
+
+
+def _by_platform(pairs) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for platform, external_id in pairs:
+        out.setdefault(platform, set()).add(external_id)
+    return out
+
+
+def _identities_for(senders: dict[tuple[str, str], Sender], now) -> tuple[dict, set]:
+    """The senders' identities, locked in id order (one writer per contact at a time, so two batches cannot open
+    two tickets for one person), those not known yet created with their contacts. Returns ({(platform,
+    external_id): identity}, the keys created here)."""
+
+    def locked(pairs):
+        found = {}
+        for platform, ids in _by_platform(pairs).items():
+            for identity in (
+                ContactIdentity.objects.select_related("contact")
+                .select_for_update(of=("self",))
+                .filter(platform=platform, external_id__in=sorted(ids))
+                .order_by("pk")
+            ):
+                found[(identity.platform, identity.external_id)] = identity
+        return found
+
+    identities = locked(senders)
+    missing = [key for key in senders if key not in identities]
+    if not missing:
+        return identities, set()
+    contacts = Contact.objects.bulk_create(
+        [Contact(name=senders[key].name or senders[key].handle, email=senders[key].email) for key in missing]
+    )
+    ContactIdentity.objects.bulk_create(
+        [
+            ContactIdentity(
+                contact=contact,
+                platform=platform,
+                external_id=sender_id,
+                handle=senders[(platform, sender_id)].handle,
+                display_name=senders[(platform, sender_id)].name[:255],
+                profile=senders[(platform, sender_id)].profile,
+                profile_url=senders[(platform, sender_id)].profile_url,
+                avatar_url=senders[(platform, sender_id)].avatar_url,
+                profile_fetched_at=now if senders[(platform, sender_id)].profile else None,
+            )
+            for (platform, sender_id), contact in zip(missing, contacts, strict=True)
+        ],
+        ignore_conflicts=True,  # another writer may create one at the same moment: theirs is kept
+    )
+    created = locked(missing)
+    ours = dict(zip(missing, contacts, strict=True))
+    orphans = [ours[key].pk for key, identity in created.items() if identity.contact_id != ours[key].pk]
+    if orphans:
+        Contact.objects.filter(pk__in=orphans).delete()
+    identities.update(created)
+    return identities, {key for key, identity in created.items() if identity.contact_id == ours[key].pk}
+
+
+def _open_tickets(keys: set[tuple[int, str, int]]) -> dict[tuple[int, str, int], Ticket]:
+    """The newest ticket not closed of each (channel group, conversation, contact), locked in id order."""
+    if not keys:
+        return {}
+    groups, conversations, contacts = (sorted({key[i] for key in keys}) for i in range(3))
+    found: dict[tuple[int, str, int], Ticket] = {}
+    for ticket in (
+        Ticket.objects.select_for_update(no_key=True)
+        .filter(channel_group_id__in=groups, conversation_key__in=conversations, contact_id__in=contacts)
+        .exclude(status=Ticket.Status.CLOSED)
+        .order_by("pk")
+    ):
+        key = (ticket.channel_group_id, ticket.conversation_key, ticket.contact_id)
+        best = found.get(key)
+        if key in keys and (best is None or (ticket.created_at, ticket.pk) > (best.created_at, best.pk)):
+            found[key] = ticket
+    return found
+
+
+def _save_touched(touched, now) -> None:
+    """Save the tickets a batch threaded messages into (``[ticket, version stored, reopened]``; held under lock,
+    so the version in memory is the stored one plus the messages): one UPDATE per (messages added, reopened),
+    usually one or two for a whole batch (``bulk_update``'s CASE per row cost more to build than the rest)."""
+    from django.db.models import F
+
+    groups: dict[tuple[int, bool], list[int]] = {}
+    for ticket, stored_version, reopened in touched:
+        groups.setdefault((ticket.version - stored_version, reopened), []).append(ticket.pk)
+    for (added, reopened), ids in groups.items():
+        values = {"updated_at": now, "version": F("version") + added}
+        if reopened:
+            values.update(status=Ticket.Status.OPEN, resolved_at=None)
+        Ticket.objects.filter(pk__in=sorted(ids)).update(**values)
 
 
 def _store_attachments(message: Message, files: list[IncomingFile]) -> list[Attachment]:
@@ -166,122 +240,224 @@ def _subject_from(body: str) -> str:
     return line[:120]
 
 
-@transaction.atomic
 def ingest_inbound_message(item: InboundMessage, *, actor=SYSTEM, via: str = "ingest") -> IngestResult:
-    """Store one inbound message from a member of the public.
+    """Store one inbound message from a member of the public (``ingest_inbound_messages`` with one item).
+    Called by the API (an actor with ``tickets.write``) and the integrations."""
+    return ingest_inbound_messages([item], actor=actor, via=via)[0]
 
-    Finds or creates the contact by platform identity, threads the message into the open (or resolved, which
+
+@transaction.atomic
+def ingest_inbound_messages(
+    items: list[InboundMessage], *, actor=SYSTEM, via: str = "ingest"
+) -> list[IngestResult]:
+    """Store inbound messages from members of the public, in order, as if one after the other: all or nothing.
+
+    Each finds or creates its contact by platform identity and threads into the open (or resolved, which
     reopens) ticket of the same conversation in the same channel group, or opens a new ticket. A message whose
-    platform id was already stored is a duplicate: nothing changes and the existing rows are returned.
-    Called by the ingest task (actor ``SYSTEM``) and by the API (an actor with ``tickets.write``).
-    Publishes ``ticket.created`` or ``ticket.updated``, and ``message.created``."""
+    platform id was already stored (before, or earlier in ``items``) is a duplicate: nothing changes and the
+    existing rows are returned. A batch costs a few statements whatever its size (duplicates, identities,
+    tickets, messages, history: one each) instead of several per message, which was the worker's cost per
+    message (issue 5). Raises ``Invalid`` for the first item that cannot be stored (``check_inbound``).
+    Publishes, per message, ``ticket.created`` or ``ticket.updated``, then ``message.created``."""
     if actor is not SYSTEM:
         require(actor, WRITE)
-    group = item.channel_group
-    platform = group.channel.platform
-    if not item.sender.external_id:
-        raise Invalid(_("The sender has no platform identifier."), code="missing_sender")
-    if len(item.sender.external_id) > 255 or len(item.external_id or "") > 255:
-        raise Invalid(_("A platform identifier is longer than 255 characters."), code="id_too_long")
-    _fit(item)
-    if item.kind not in MessageKind.values:
-        raise Invalid(_("Unknown message type “%(kind)s”.") % {"kind": item.kind}, code="bad_kind")
-    if item.external_id:
-        existing = (
-            Message.objects.select_related("ticket")
-            .filter(platform=platform, external_id=item.external_id)
-            .first()
-        )
-        if existing:
-            return IngestResult(
-                ticket=existing.ticket, message=existing, created_ticket=False, duplicate=True
-            )
+    for item in items:
+        check_inbound(item)
     now = timezone.now()
-    at = item.created_at or now
-    identity, profile_changes = _identity_for(platform, item.sender)
-    contact = identity.contact
-    conversation_key = item.conversation_key or f"{platform}:{item.sender.external_id}"
-    ticket = (
-        Ticket.objects.select_for_update(no_key=True)
-        .filter(channel_group=group, conversation_key=conversation_key, contact=contact)
-        .exclude(status=Ticket.Status.CLOSED)
-        .order_by("-created_at")
-        .first()
-    )
-    created = ticket is None
-    if created:
-        ticket = Ticket.objects.create(
-            subject=(item.subject or _subject_from(item.body))[:255],
-            kind=item.kind,
-            language=item.language or group.language,
-            contact=contact,
-            channel_group=group,
-            team=group.team,
-            conversation_key=conversation_key,
-            created_at=at,
-            updated_at=now,
-        )
-        record(ticket, "ticket.created", actor=actor, via=via, at=at, channel_group=group.pk, kind=item.kind)
-    parent = None
-    if item.parent_external_id:
-        parent = Message.objects.filter(platform=platform, external_id=item.parent_external_id).first()
-    message = Message.objects.create(
-        ticket=ticket,
-        direction=Message.Direction.IN,
-        kind=item.kind,
-        platform=platform,
-        author_contact=contact,
-        body=item.body or "",
-        external_id=item.external_id,
-        permalink=item.permalink,
-        parent=parent,
-        delivery_status=Message.Delivery.RECEIVED,
-        metadata=item.metadata,
-        created_at=at,
-    )
-    _store_attachments(message, item.attachments)
-    if profile_changes:
-        record(
-            ticket,
-            "contact.profile_changed",
-            actor=actor,
-            via=via,
-            at=now,
-            platform=platform,
-            identity=identity.pk,
-            changes=profile_changes,
-        )
-    if not created:
-        changes = ["messages"]
-        record(ticket, "message.received", actor=actor, via=via, at=at, message=message.pk)
-        if ticket.status in (Ticket.Status.RESOLVED, Ticket.Status.PENDING):
-            record(
-                ticket,
-                "ticket.status_changed",
-                actor=actor,
-                via=via,
-                at=at,
-                **{"from": ticket.status, "to": "open"},
+    platform_of = [item.channel_group.channel.platform for item in items]
+
+    # Duplicates: stored before, or earlier in this batch.
+    stored: dict[tuple[str, str], Message] = {}
+    for platform, ids in _by_platform(
+        (platform, item.external_id)
+        for platform, item in zip(platform_of, items, strict=True)
+        if item.external_id
+    ).items():
+        for message in Message.objects.select_related("ticket").filter(
+            platform=platform, external_id__in=ids
+        ):
+            stored[(platform, message.external_id)] = message
+    first_of: dict[tuple[str, str], int] = {}
+    fresh: list[int] = []
+    for i, item in enumerate(items):
+        key = (platform_of[i], item.external_id)
+        if item.external_id and (key in stored or key in first_of):
+            continue
+        if item.external_id:
+            first_of[key] = i
+        fresh.append(i)
+
+    senders: dict[tuple[str, str], Sender] = {}  # a new identity is created from its first message's sender
+    for i in fresh:
+        senders.setdefault((platform_of[i], items[i].sender.external_id), items[i].sender)
+    identities, new_identities = _identities_for(senders, now)
+
+    def conversation(i: int) -> tuple[int, str, int]:
+        item = items[i]
+        contact_id = identities[(platform_of[i], item.sender.external_id)].contact_id
+        key = item.conversation_key or f"{platform_of[i]}:{item.sender.external_id}"
+        return (item.channel_group.pk, key, contact_id)
+
+    tickets = _open_tickets({conversation(i) for i in fresh})
+    parents = {}
+    for platform, ids in _by_platform(
+        (platform_of[i], items[i].parent_external_id) for i in fresh if items[i].parent_external_id
+    ).items():
+        for pk, external_id in Message.objects.filter(platform=platform, external_id__in=ids).values_list(
+            "pk", "external_id"
+        ):
+            parents[(platform, external_id)] = pk
+
+    # Every change in memory, in order, as one message after the other would make them.
+    new_tickets: list[Ticket] = []
+    touched: dict[int, list] = {}  # ticket id -> [ticket, version stored, reopened]
+    messages: dict[int, Message] = {}
+    parent_in_batch: dict[int, int] = {}  # message index -> index of its parent, stored in this batch
+    history: list[tuple] = []  # (ticket, kind, at, data, message index whose id goes in data["message"])
+    changed_identities: dict[int, tuple[ContactIdentity, set[str]]] = {}
+    outcomes: dict[int, tuple[Ticket, bool, list[str] | None]] = {}
+    seen_senders: set[tuple[str, str]] = set()
+    for i in fresh:
+        item, platform = items[i], platform_of[i]
+        group = item.channel_group
+        at = item.created_at or now
+        sender_key = (platform, item.sender.external_id)
+        identity = identities[sender_key]
+        profile_changes = {}
+        if sender_key in seen_senders or sender_key not in new_identities:
+            changed, profile_changes = _refresh_identity(identity, item.sender, now)
+            if changed:
+                changed_identities.setdefault(identity.pk, (identity, set()))[1].update(changed)
+        seen_senders.add(sender_key)
+        contact = identity.contact
+        key = conversation(i)
+        ticket = tickets.get(key)
+        created = ticket is None
+        if created:
+            ticket = Ticket(
+                subject=(item.subject or _subject_from(item.body))[:255],
+                kind=item.kind,
+                language=item.language or group.language,
+                contact=contact,
+                channel_group=group,
+                team=group.team,
+                conversation_key=key[1],
+                created_at=at,
+                updated_at=now,
             )
-            ticket.status = Ticket.Status.OPEN
-            ticket.resolved_at = None
-            changes.append("status")
-        touch(ticket, at=now, fields=["status", "resolved_at"])
-        publish_ticket_updated(ticket, actor=actor, via=via, changes=changes)
-    else:
-        publish(
-            "ticket.created",
-            actor_id=getattr(actor, "pk", None),
-            via=via_of(via),
-            id=ticket.pk,
-            team_id=ticket.team_id,
-            channel_group_id=group.pk,
+            tickets[key] = ticket
+            new_tickets.append(ticket)
+            history.append(
+                (ticket, "ticket.created", at, {"channel_group": group.pk, "kind": item.kind}, None)
+            )
+        messages[i] = Message(
+            ticket=ticket,
+            direction=Message.Direction.IN,
+            kind=item.kind,
+            platform=platform,
+            author_contact=contact,
+            body=item.body or "",
+            external_id=item.external_id,
+            permalink=item.permalink,
+            parent_id=parents.get((platform, item.parent_external_id)),
+            delivery_status=Message.Delivery.RECEIVED,
+            metadata=item.metadata,
+            created_at=at,
         )
-    publish(
-        "message.created",
-        actor_id=getattr(actor, "pk", None),
-        via=via_of(via),
-        id=message.pk,
-        ticket_id=ticket.pk,
+        in_batch = first_of.get((platform, item.parent_external_id)) if item.parent_external_id else None
+        if messages[i].parent_id is None and in_batch is not None and in_batch in messages:
+            parent_in_batch[i] = in_batch
+        if profile_changes:
+            history.append(
+                (
+                    ticket,
+                    "contact.profile_changed",
+                    now,
+                    {"platform": platform, "identity": identity.pk, "changes": profile_changes},
+                    None,
+                )
+            )
+        changes = None
+        if not created:
+            changes = ["messages"]
+            # A ticket stored before this batch: its version as stored, and whether the batch reopened it.
+            saved = touched.setdefault(ticket.pk, [ticket, ticket.version, False]) if ticket.pk else None
+            history.append((ticket, "message.received", at, {}, i))
+            if ticket.status in (Ticket.Status.RESOLVED, Ticket.Status.PENDING):
+                history.append(
+                    (ticket, "ticket.status_changed", at, {"from": ticket.status, "to": "open"}, None)
+                )
+                ticket.status = Ticket.Status.OPEN
+                ticket.resolved_at = None
+                changes.append("status")
+                if saved:
+                    saved[2] = True
+            ticket.updated_at = now
+            ticket.version = (ticket.version or 0) + 1
+        outcomes[i] = (ticket, created, changes and (changes, ticket.version))
+
+    # Then the statements: one per table.
+    for identity, fields in changed_identities.values():
+        own = sorted(f for f in fields if f != "contact.name")
+        if own:
+            identity.save(update_fields=own)
+        if "contact.name" in fields:
+            identity.contact.save(update_fields=["name", "updated_at"])
+    Ticket.objects.bulk_create(new_tickets)
+    Message.objects.bulk_create(list(messages.values()))
+    if parent_in_batch:
+        for i, parent in parent_in_batch.items():
+            messages[i].parent_id = messages[parent].pk
+        Message.objects.bulk_update([messages[i] for i in parent_in_batch], ["parent"])
+    for i, message in messages.items():
+        _store_attachments(message, items[i].attachments)
+    who = actor_user(actor)
+    TicketEvent.objects.bulk_create(
+        [
+            TicketEvent(
+                ticket=ticket,
+                kind=kind,
+                actor=who,
+                via=via_of(via),
+                data=data if index is None else {**data, "message": messages[index].pk},
+                created_at=at,
+            )
+            for ticket, kind, at, data, index in history
+        ]
     )
-    return IngestResult(ticket=ticket, message=message, created_ticket=created)
+    _save_touched(touched.values(), now)
+
+    results: list[IngestResult | None] = [None] * len(items)
+    actor_id = getattr(actor, "pk", None)
+    for i, (ticket, created, updated) in outcomes.items():
+        if created:
+            publish(
+                "ticket.created",
+                actor_id=actor_id,
+                via=via_of(via),
+                id=ticket.pk,
+                team_id=ticket.team_id,
+                channel_group_id=ticket.channel_group_id,
+            )
+        else:
+            changes, version = updated
+            publish(
+                "ticket.updated",
+                actor_id=actor_id,
+                via=via_of(via),
+                id=ticket.pk,
+                version=version,
+                changes=changes,
+                assignee_id=ticket.assignee_id,
+                team_id=ticket.team_id,
+            )
+        publish("message.created", actor_id=actor_id, via=via_of(via), id=messages[i].pk, ticket_id=ticket.pk)
+        results[i] = IngestResult(ticket=ticket, message=messages[i], created_ticket=created)
+    for i, item in enumerate(items):
+        if results[i] is None:  # a duplicate
+            key = (platform_of[i], item.external_id)
+            message = stored.get(key) or messages[first_of[key]]
+            results[i] = IngestResult(
+                ticket=message.ticket, message=message, created_ticket=False, duplicate=True
+            )
+    return results
