@@ -34,6 +34,17 @@ def sign_in(page):
     page.wait_for_url("**/")
 
 
+def add_row(page, button: str):
+    """Click an "add a row" button and wait until htmx has settled the new row: its controls get their htmx
+    behaviour only then (a settle task, ~20 ms after the row appears), and a change made before it is lost."""
+    page.evaluate(
+        "() => { window.__settled = 0; document.body.addEventListener('htmx:afterSettle',"
+        " () => { window.__settled += 1; }, {once: true}); }"
+    )
+    page.get_by_role("button", name=button).click()
+    page.wait_for_function("() => window.__settled > 0")
+
+
 def test_build_try_and_save_a_rule_in_the_browser_req_ops12_ops25_ops24(page, admin):
     sign_in(page)
     page.get_by_role("link", name="Rules").click()
@@ -45,9 +56,8 @@ def test_build_try_and_save_a_rule_in_the_browser_req_ops12_ops25_ops24(page, ad
     words = page.locator("#conditions textarea").first
     words.fill("passport\npasseport")
     # Add a condition (htmx appends a row), switch it to "Status": its value becomes a list of statuses.
-    page.get_by_role("button", name="Add a condition").click()
+    add_row(page, "Add a condition")
     new_row = page.locator("#conditions fieldset").nth(1)
-    new_row.wait_for()
     field = new_row.locator("select").first
     field.select_option("status")
     page.wait_for_function(
@@ -56,9 +66,8 @@ def test_build_try_and_save_a_rule_in_the_browser_req_ops12_ops25_ops24(page, ad
     page.locator("#conditions fieldset").nth(1).locator("select[multiple]").select_option(["new", "open"])
     # The first action: add the tag; add a second action: set the priority.
     page.locator("#actions select").nth(1).select_option(["passports"])
-    page.get_by_role("button", name="Add an action").click()
+    add_row(page, "Add an action")
     second = page.locator("#actions fieldset").nth(1)
-    second.wait_for()
     second.locator("select").first.select_option("set_priority")
     page.wait_for_function(
         # The row is swapped for the priority's (its value list offers "urgent"); the tags' row it replaces
