@@ -2,13 +2,16 @@
 
 Order on a new ticket: the "ticket created" rules run first (a rule may assign it), then automatic assignment
 if it is still unassigned; the first message then triggers the "message received" rules and auto-tagging.
+
+One listener takes a batch's events (``on_events``): it reads the rule set once, skips every event that no rule,
+auto-tag or assignment policy acts on (no query), and handles the others one by one, in order.
 """
 
 from __future__ import annotations
 
 import logging
 
-from parlons.core.events import DomainEvent, subscribe
+from parlons.core.events import DomainEvent, subscribe_batch
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +40,6 @@ def _facts(read, trigger: str, text: str = ""):
     )
 
 
-@subscribe("ticket.created")
 def on_ticket_created(event: DomainEvent) -> None:
     from parlons.automation import assignment, engine, services
 
@@ -64,7 +66,6 @@ def on_ticket_created(event: DomainEvent) -> None:
         assignment.auto_assign(ticket_id)
 
 
-@subscribe("message.created", "note.created")
 def on_text(event: DomainEvent) -> None:
     from parlons.automation import engine, services
 
@@ -84,7 +85,6 @@ def on_text(event: DomainEvent) -> None:
     services.apply_auto_tags(read.ticket_id, body, source=read.source, rule_set=rule_set, facts=facts)
 
 
-@subscribe("message.updated")
 def on_message_edited(event: DomainEvent) -> None:
     """An edited message is tagged again from its new text (OPS-25: on update)."""
     from parlons.automation import engine, services
@@ -110,11 +110,56 @@ def _run_for_ticket(trigger: str, event: DomainEvent) -> None:
         )
 
 
-@subscribe("ticket.updated")
 def on_ticket_updated(event: DomainEvent) -> None:
     _run_for_ticket("ticket_updated", event)
 
 
-@subscribe("sla.warning", "sla.breached")
 def on_sla(event: DomainEvent) -> None:
     _run_for_ticket("sla_warning" if event.type == "sla.warning" else "sla_breached", event)
+
+
+_TEXT_TRIGGERS = {"message.created": ("message_received", "reply_sent"), "note.created": ("note_added",)}
+_TICKET_TRIGGERS = {
+    "ticket.updated": "ticket_updated",
+    "sla.warning": "sla_warning",
+    "sla.breached": "sla_breached",
+}
+
+
+def _acts(rule_set, event: DomainEvent) -> bool:
+    """Whether anything of ``rule_set`` could act on the event (else it is skipped without a query)."""
+    if event.type == "ticket.created":
+        return bool(rule_set.by_trigger.get("ticket_created")) or rule_set.has_policy
+    if event.type in _TEXT_TRIGGERS:
+        return rule_set.acts_on(_TEXT_TRIGGERS[event.type]) or bool(rule_set.auto_tags)
+    if event.type == "message.updated":
+        return bool(rule_set.auto_tags)
+    return rule_set.acts_on((_TICKET_TRIGGERS[event.type],))
+
+
+_HANDLERS = {
+    "ticket.created": on_ticket_created,
+    "message.created": on_text,
+    "note.created": on_text,
+    "message.updated": on_message_edited,
+    "ticket.updated": on_ticket_updated,
+    "sla.warning": on_sla,
+    "sla.breached": on_sla,
+}
+
+
+@subscribe_batch(*_HANDLERS)
+def on_events(events: list[DomainEvent]) -> None:
+    """The events of a batch (or one event), in order: one read of the rule set for all of them, then each
+    event that something could act on is handled (its handler reads the ticket's facts, and the rule set again
+    if it changed meanwhile). A batch of messages with no rule, auto-tag or policy that concerns them costs one
+    query (issue 5: it cost one per event)."""
+    from parlons.automation import engine
+
+    rule_set = engine.current()
+    for event in events:
+        if _acts(rule_set, event):
+            try:
+                _HANDLERS[event.type](event)
+            except Exception:  # one event's failure does not cost the others theirs
+                logger.exception("automation failed on %s %s", event.type, event.data.get("id"))
