@@ -263,7 +263,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 PARLONS_MAX_ATTACHMENT_BYTES = int(os.environ.get("PARLONS_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))
 # The worker's ingest: deliveries per batch (one transaction), and how many of a batch's downloads (media,
 # profiles) run at once; how old a Messenger/Instagram profile may get before it is fetched again.
-PARLONS_INGEST_BATCH = int(os.environ.get("PARLONS_INGEST_BATCH", "50"))
+PARLONS_INGEST_BATCH = int(os.environ.get("PARLONS_INGEST_BATCH", "200"))
 PARLONS_INGEST_FETCHERS = int(os.environ.get("PARLONS_INGEST_FETCHERS", "8"))
 PARLONS_PROFILE_REFRESH_DAYS = float(os.environ.get("PARLONS_PROFILE_REFRESH_DAYS", "7"))
 

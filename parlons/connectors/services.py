@@ -374,7 +374,7 @@ def _run_with_retries(ids: list[int], *, own: int, group_id=None, attempts: int 
 
 def process_inbound(event_id: int, *, batch: int | None = None) -> list[int]:
     """Process a stored delivery with its platform's connector, and with it the oldest pending deliveries (up
-    to ``batch``, setting ``PARLONS_INGEST_BATCH``, default 50) of the same channel group in one transaction:
+    to ``batch``, setting ``PARLONS_INGEST_BATCH``, default 200) of the same channel group in one transaction:
     fewer round trips and commits per message. Oldest first, one batch of a channel group at a time across
     workers, so a conversation's messages are stored in the order they arrived. A delivery that fails (bad
     data, a value the database refuses) is marked failed with its error and does not undo the others. Returns
