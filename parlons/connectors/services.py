@@ -203,15 +203,22 @@ def _apply(event: InboundEvent, *, savepoint: bool, items: list | None = None) -
     except ParlonsError as exc:
         _failed(event, str(exc.message))
         return []
-    except DatabaseError as exc:  # a value the database refuses: keep the delivery, say why
-        if is_transient(exc):  # not the delivery's fault: the whole batch is tried again
-            raise _BatchRetry() from exc
-        if not savepoint and _transaction_broken():
-            raise _BatchBroken() from exc
-        _failed(event, f"{exc.__class__.__name__}: {exc}")
+    except DatabaseError as exc:
+        _refused(event, exc, in_savepoint=savepoint)
         return []
     _done(event, ticket_ids)
     return ticket_ids
+
+
+def _refused(event: InboundEvent, exc: DatabaseError, *, in_savepoint: bool) -> None:
+    """The database refused something of a delivery: run the whole batch again when that is not the delivery's
+    fault (a deadlock), again one delivery at a time when it broke the batch's transaction, else keep the
+    delivery as failed, saying why (a value the database refuses)."""
+    if is_transient(exc):
+        raise _BatchRetry() from exc
+    if not in_savepoint and _transaction_broken():
+        raise _BatchBroken() from exc
+    _failed(event, f"{exc.__class__.__name__}: {exc}")
 
 
 def _failed(event: InboundEvent, error: str) -> None:
@@ -273,11 +280,7 @@ def _apply_all(events: list[InboundEvent], *, savepoints: bool) -> dict[int, lis
             results[event.pk] = []
             continue
         except DatabaseError as exc:
-            if is_transient(exc):
-                raise _BatchRetry() from exc
-            if _transaction_broken():
-                raise _BatchBroken() from exc
-            _failed(event, f"{exc.__class__.__name__}: {exc}")
+            _refused(event, exc, in_savepoint=False)
             results[event.pk] = []
             continue
         flush()
