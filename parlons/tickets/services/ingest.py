@@ -315,7 +315,8 @@ def ingest_inbound_messages(
     parent_in_batch: dict[int, int] = {}  # message index -> index of its parent, stored in this batch
     history: list[tuple] = []  # (ticket, kind, at, data, message index whose id goes in data["message"])
     changed_identities: dict[int, tuple[ContactIdentity, set[str]]] = {}
-    outcomes: dict[int, tuple[Ticket, bool, list[str] | None]] = {}
+    # message index -> (its ticket, created, (changes, version) of the ticket.updated it makes)
+    outcomes: dict[int, tuple[Ticket, bool, tuple[list[str], int] | None]] = {}
     seen_senders: set[tuple[str, str]] = set()
     for i in fresh:
         item, platform = items[i], platform_of[i]
