@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from parlons.connectors.base import SendError, batch_scope, connector_for
 from parlons.connectors.models import InboundEvent, OutboundMessage
 from parlons.core.actors import SYSTEM
-from parlons.core.db import is_transient
+from parlons.core.db import is_transient, retry_transient
 from parlons.core.errors import Invalid, ParlonsError
 from parlons.core.events import publish
 from parlons.tickets.models import Message
@@ -215,7 +215,7 @@ def _refused(event: InboundEvent, exc: DatabaseError, *, in_savepoint: bool) -> 
     fault (a deadlock), again one delivery at a time when it broke the batch's transaction, else keep the
     delivery as failed, saying why (a value the database refuses)."""
     if is_transient(exc):
-        raise _BatchRetry() from exc
+        raise exc  # the batch runs again (``_run_with_retries``)
     if not in_savepoint and _transaction_broken():
         raise _BatchBroken() from exc
     _failed(event, f"{exc.__class__.__name__}: {exc}")
@@ -250,7 +250,7 @@ def _apply_all(events: list[InboundEvent], *, savepoints: bool) -> dict[int, lis
                 )
         except (DatabaseError, ParlonsError) as exc:
             if isinstance(exc, DatabaseError) and is_transient(exc):
-                raise _BatchRetry() from exc
+                raise  # the batch runs again
             for event, items in run:
                 results[event.pk] = _apply(event, savepoint=True, items=items)
         else:
@@ -287,10 +287,6 @@ def _apply_all(events: list[InboundEvent], *, savepoints: bool) -> dict[int, lis
         results[event.pk] = _apply(event, savepoint=False, items=items)
     flush()
     return results
-
-
-class _BatchRetry(Exception):
-    """A deadlock or serialization failure: roll the batch back and run it again."""
 
 
 class _BatchBroken(Exception):
@@ -357,22 +353,19 @@ def _run_batch(ids: list[int], *, own: int | None, savepoints: bool, group_id=No
 
 
 def _run_with_retries(ids: list[int], *, own: int, group_id=None, attempts: int = 5) -> dict[int, list[int]]:
-    import time
+    """The batch, run again after a deadlock (``core.db.retry_transient``: it has a transaction, or inside a
+    caller's one a savepoint, of its own), and again one delivery at a time if one broke its transaction."""
 
-    for attempt in range(attempts):
+    def run() -> dict[int, list[int]]:
         try:
-            try:
-                return _run_batch(ids, own=own, savepoints=False, group_id=group_id)
-            except _BatchBroken:  # one delivery broke the transaction: one by one, each in a savepoint
-                results: dict[int, list[int]] = {}
-                for pk in ids:
-                    results.update(_run_batch([pk], own=own, savepoints=True, group_id=group_id))
-                return results
-        except _BatchRetry:
-            if attempt + 1 == attempts:
-                raise
-            time.sleep(0.05 * (attempt + 1) * (0.5 + random.random()))
-    return {}
+            return _run_batch(ids, own=own, savepoints=False, group_id=group_id)
+        except _BatchBroken:  # one delivery broke the transaction: one by one, each in a savepoint
+            results: dict[int, list[int]] = {}
+            for pk in ids:
+                results.update(_run_batch([pk], own=own, savepoints=True, group_id=group_id))
+            return results
+
+    return retry_transient(run, attempts=attempts, own_savepoint=True)
 
 
 def process_inbound(event_id: int, *, batch: int | None = None) -> list[int]:

@@ -22,15 +22,18 @@ def is_transient(exc: BaseException) -> bool:
     return "database is locked" in str(exc)  # SQLite, after its busy timeout
 
 
-def retry_transient(work, *args, attempts: int = 3, **kwargs):
+def retry_transient(work, *args, attempts: int = 3, own_savepoint: bool = False, **kwargs):
     """``work(*args, **kwargs)``, run again (up to ``attempts`` times, after a short random pause) when it fails
-    transiently. For idempotent work that commits all or nothing, such as recomputing derived data; inside a
-    caller's transaction nothing is retried (the failure has broken that transaction)."""
+    transiently. For idempotent work that commits all or nothing, such as recomputing derived data or an ingest
+    batch. Inside a caller's transaction nothing is retried (the failure has broken that transaction), unless
+    the work runs in a savepoint of its own (``own_savepoint``): rolled back to it, the caller's transaction
+    goes on."""
     for attempt in range(attempts):
         try:
             return work(*args, **kwargs)
         except DatabaseError as exc:
-            if attempt + 1 == attempts or connection.in_atomic_block or not is_transient(exc):
+            inside = connection.in_atomic_block and not own_savepoint
+            if attempt + 1 == attempts or inside or not is_transient(exc):
                 raise
             time.sleep(0.02 * (attempt + 1) * (0.5 + random.random()))
     return None

@@ -57,3 +57,32 @@ def test_idempotent_work_runs_again_after_a_deadlock_but_not_after_other_errors(
     with pytest.raises(DatabaseError):
         db.retry_transient(refused)
     assert calls == ["refused"]
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_only_work_with_its_own_savepoint_runs_again(monkeypatch):
+    """The ingest batch runs in a savepoint of its own inside a caller's transaction (tests, a caller's atomic
+    block): rolled back to it after a deadlock, it may run again; other work there may not (the failure broke
+    the caller's transaction)."""
+    from django.db import transaction
+
+    from parlons.tickets.models import Tag
+
+    monkeypatch.setattr(db.time, "sleep", lambda s: None)
+    calls = []
+
+    def batch():
+        with transaction.atomic():  # its own savepoint
+            calls.append("batch")
+            Tag.objects.create(slug=f"t-{len(calls)}", name_en="T", name_fr="T")
+            if len(calls) < 2:
+                raise _error("40P01")
+        return "done"
+
+    assert db.retry_transient(batch, own_savepoint=True) == "done"
+    assert calls == ["batch", "batch"]
+    assert list(Tag.objects.filter(slug__startswith="t-").values_list("slug", flat=True)) == ["t-2"]
+    calls.clear()
+    with pytest.raises(DatabaseError):
+        db.retry_transient(batch)
+    assert calls == ["batch"]
