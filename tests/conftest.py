@@ -52,6 +52,29 @@ def _redis_private_to_this_process():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _pool_closed_before_the_test_database_is_dropped(django_db_setup, django_db_blocker):
+    """PostgreSQL keeps a pool of connections per process (``PARLONS_DB_POOL``); the browser tests' live-server
+    threads return theirs to it and may still hold one when the session ends. Before the test database is
+    dropped (this fixture's teardown runs first), the pool is closed and any session to it still open is ended:
+    without this, dropping it failed with "being accessed by other users" and left it behind."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if connection.vendor != "postgresql":
+                continue
+            if hasattr(connection, "close_pool"):
+                connection.close_pool()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            connection.close()
+
+
 @pytest.fixture(autouse=True)
 def _english_unless_a_test_says_otherwise():
     """A test (or code it runs outside a request) may activate French; the next test starts in the default
