@@ -136,6 +136,17 @@ def _by_platform(pairs) -> dict[str, set[str]]:
     return out
 
 
+def _stored_messages(pairs) -> dict[tuple[str, str], Message]:
+    """The stored messages (with their tickets) of these (platform, platform id) pairs: one query per platform."""
+    found: dict[tuple[str, str], Message] = {}
+    for platform, ids in _by_platform(pairs).items():
+        for message in Message.objects.select_related("ticket").filter(
+            platform=platform, external_id__in=ids
+        ):
+            found[(platform, message.external_id)] = message
+    return found
+
+
 def _identities_for(senders: dict[tuple[str, str], Sender], now) -> tuple[dict, set]:
     """The senders' identities, locked in id order (one writer per contact at a time, so two batches cannot open
     two tickets for one person), those not known yet created with their contacts. Returns ({(platform,
@@ -267,16 +278,11 @@ def ingest_inbound_messages(
     platform_of = [item.channel_group.channel.platform for item in items]
 
     # Duplicates: stored before, or earlier in this batch.
-    stored: dict[tuple[str, str], Message] = {}
-    for platform, ids in _by_platform(
+    stored = _stored_messages(
         (platform, item.external_id)
         for platform, item in zip(platform_of, items, strict=True)
         if item.external_id
-    ).items():
-        for message in Message.objects.select_related("ticket").filter(
-            platform=platform, external_id__in=ids
-        ):
-            stored[(platform, message.external_id)] = message
+    )
     first_of: dict[tuple[str, str], int] = {}
     fresh: list[int] = []
     for i, item in enumerate(items):
@@ -299,14 +305,12 @@ def ingest_inbound_messages(
         return (item.channel_group.pk, key, contact_id)
 
     tickets = _open_tickets({conversation(i) for i in fresh})
-    parents = {}
-    for platform, ids in _by_platform(
-        (platform_of[i], items[i].parent_external_id) for i in fresh if items[i].parent_external_id
-    ).items():
-        for pk, external_id in Message.objects.filter(platform=platform, external_id__in=ids).values_list(
-            "pk", "external_id"
-        ):
-            parents[(platform, external_id)] = pk
+    parents = {
+        key: message.pk
+        for key, message in _stored_messages(
+            (platform_of[i], items[i].parent_external_id) for i in fresh if items[i].parent_external_id
+        ).items()
+    }
 
     # Every change in memory, in order, as one message after the other would make them.
     new_tickets: list[Ticket] = []
