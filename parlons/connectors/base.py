@@ -45,6 +45,12 @@ class Connector:
         receipts, echoes); may be none."""
         raise NotImplementedError
 
+    def channel_group_key(self, event: InboundEvent) -> str:
+        """The ``external_id`` of the channel group a stored delivery names (page, account, number), read from
+        its body; "" when it names none. A delivery that came before its group existed joins the group when it
+        is processed again (and so the group's batches, in order)."""
+        return ""
+
     def prefetch(self, event: InboundEvent):
         """Network work for a delivery (media downloads), done before it is processed and outside any database
         transaction; the result is on ``event.prefetched`` when ``parse`` runs. Default: nothing."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parlons.connectors.base import Connector, SendError, SendResult, register
-from parlons.connectors.meta.common import from_s, group_for, load, token
+from parlons.connectors.base import SendError, SendResult, register
+from parlons.connectors.meta.common import MetaConnector, from_s, group_for, load, token
 from parlons.connectors.meta.graph import GraphClient
 from parlons.connectors.meta.send import send_messaging
 from parlons.tickets.models import MessageKind, Platform
@@ -24,7 +24,7 @@ def comment_permalink(comment_id: str, post_id: str = "") -> str:
     return f"https://www.facebook.com/{post}?comment_id={comment_part or comment_id}"
 
 
-class FacebookConnector(Connector):
+class FacebookConnector(MetaConnector):
     platform = Platform.FACEBOOK
 
     def check_connection(self, group):

@@ -5,14 +5,22 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from parlons.connectors.base import Connector, SendError, SendResult, register
-from parlons.connectors.meta.common import from_s, group_for, load, parse_messaging, prefetch_messaging, token
+from parlons.connectors.base import SendError, SendResult, register
+from parlons.connectors.meta.common import (
+    MetaConnector,
+    from_s,
+    group_for,
+    load,
+    parse_messaging,
+    prefetch_messaging,
+    token,
+)
 from parlons.connectors.meta.graph import GraphClient
 from parlons.connectors.meta.send import send_messaging
 from parlons.tickets.models import MessageKind, Platform
 
 
-class InstagramConnector(Connector):
+class InstagramConnector(MetaConnector):
     platform = Platform.INSTAGRAM
 
     def check_connection(self, group):

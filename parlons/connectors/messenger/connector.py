@@ -3,13 +3,13 @@ reactions, edits, deliveries and reads; replies through the Send API within the 
 
 from __future__ import annotations
 
-from parlons.connectors.base import Connector, register
-from parlons.connectors.meta.common import parse_messaging, prefetch_messaging
+from parlons.connectors.base import register
+from parlons.connectors.meta.common import MetaConnector, parse_messaging, prefetch_messaging
 from parlons.connectors.meta.send import send_messaging
 from parlons.tickets.models import MessageKind, Platform
 
 
-class MessengerConnector(Connector):
+class MessengerConnector(MetaConnector):
     platform = Platform.MESSENGER
 
     def check_connection(self, group):

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils.translation import gettext as _
 
-from parlons.connectors.base import SendError
+from parlons.connectors.base import Connector, SendError
 from parlons.connectors.meta.graph import GraphClient
 from parlons.core.crypto import decrypt_json
 from parlons.core.errors import Invalid
@@ -29,6 +29,18 @@ def load(event) -> dict:
     if not isinstance(data, dict):
         raise Invalid(_("The delivery is not a JSON object."), code="bad_json")
     return data
+
+
+class MetaConnector(Connector):
+    """What the Facebook, Messenger, Instagram and WhatsApp connectors share: their deliveries' shape."""
+
+    def channel_group_key(self, event) -> str:
+        from parlons.connectors.meta.delivery import group_external_id
+
+        try:
+            return group_external_id(event.platform, load(event))
+        except Invalid:
+            return ""
 
 
 def group_for(event, platform: str, external_id: str) -> ChannelGroup:

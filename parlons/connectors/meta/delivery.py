@@ -26,8 +26,23 @@ def _digest(data) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:24]
 
 
-def _item(platform: str, external_id: str, group: str, data: dict) -> Item:
-    return Item(platform, external_id[:255], str(group), json.dumps(data, ensure_ascii=False, sort_keys=True))
+def group_external_id(platform: str, data: dict) -> str:
+    """The id that names an item's channel group: the WhatsApp number's id, else the page's or Instagram
+    account's (the entry's id). Read from the item's stored body too, when it is processed again."""
+    if platform == Platform.WHATSAPP:
+        value = data.get("value") if isinstance(data.get("value"), dict) else {}
+        metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
+        return str(metadata.get("phone_number_id", ""))
+    return str(data.get("entry_id", ""))
+
+
+def _item(platform: str, external_id: str, data: dict) -> Item:
+    return Item(
+        platform,
+        external_id[:255],
+        group_external_id(platform, data),
+        json.dumps(data, ensure_ascii=False, sort_keys=True),
+    )
 
 
 def _change_items(obj: str, entry: dict, change: dict) -> list[Item]:
@@ -43,26 +58,21 @@ def _change_items(obj: str, entry: dict, change: dict) -> list[Item]:
         key = _key("comment", value.get("comment_id"), verb)
         if verb in ("edited", "edit"):
             key = _key(key, _digest(value.get("message", "")))
-        return [_item(Platform.FACEBOOK, key, base["entry_id"], {**base, "value": value})]
+        return [_item(Platform.FACEBOOK, key, {**base, "value": value})]
     if obj == "instagram" and field in ("comments", "live_comments"):
         key = _key("comment", value.get("id") or value.get("comment_id"))
-        return [_item(Platform.INSTAGRAM, key, base["entry_id"], {**base, "value": value})]
+        return [_item(Platform.INSTAGRAM, key, {**base, "value": value})]
     if obj == "whatsapp_business_account" and field == "messages":
-        phone = str((value.get("metadata") or {}).get("phone_number_id", ""))
         shared = {k: value[k] for k in ("messaging_product", "metadata", "contacts") if k in value}
         items = []
         for message in value.get("messages") or []:
             key = (
                 _key("message", message.get("id")) if message.get("id") else _key("message", _digest(message))
             )
-            items.append(
-                _item(Platform.WHATSAPP, key, phone, {**base, "value": {**shared, "messages": [message]}})
-            )
+            items.append(_item(Platform.WHATSAPP, key, {**base, "value": {**shared, "messages": [message]}}))
         for status in value.get("statuses") or []:
             key = _key("status", status.get("id"), status.get("status"))
-            items.append(
-                _item(Platform.WHATSAPP, key, phone, {**base, "value": {**shared, "statuses": [status]}})
-            )
+            items.append(_item(Platform.WHATSAPP, key, {**base, "value": {**shared, "statuses": [status]}}))
         return items
     return []
 
@@ -110,5 +120,5 @@ def split(envelope: dict) -> list[Item]:
                     "time": entry.get("time"),
                     "messaging": event,
                 }
-                items.append(_item(platform, _messaging_key(event), str(entry.get("id", "")), data))
+                items.append(_item(platform, _messaging_key(event), data))
     return items

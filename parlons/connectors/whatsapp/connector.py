@@ -7,8 +7,9 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parlons.connectors.base import Connector, SendError, SendResult, register
+from parlons.connectors.base import SendError, SendResult, register
 from parlons.connectors.meta.common import (
+    MetaConnector,
     cached,
     check_window,
     fetch_file,
@@ -43,7 +44,7 @@ def _contacts_text(contacts: list) -> str:
     return "\n".join(lines)
 
 
-class WhatsAppConnector(Connector):
+class WhatsAppConnector(MetaConnector):
     platform = Platform.WHATSAPP
 
     def check_connection(self, group):

@@ -88,11 +88,35 @@ def test_a_delivery_for_an_unknown_page_waits_then_is_processed_req_env10_ops9(
         {"platform": "facebook", "name": "Nouvelle page", "external_id": PAGE, "token": TOKEN},
     )
     admin_client.post("/admin/channels/meta/reprocess/")
+    event.refresh_from_db()  # queued in the group its body names: it joins that group's batches
+    assert (event.state, event.channel_group.external_id) == ("pending", PAGE)
     run_pending_tasks()
     ticket = Ticket.objects.get()
     assert ticket.channel_group.external_id == PAGE
     event.refresh_from_db()
     assert event.state == "done"
+
+
+def test_a_whatsapp_delivery_waiting_for_its_number_joins_its_group_when_processed_again_req_env11(
+    admin_client, post_delivery, graph
+):
+    number = "990000000000009"
+    message = traffic.whatsapp_message(number, "15145550123", "Zoé", "wamid.W1", body="Bonjour")
+    assert post_delivery(message).status_code == 200
+    other = traffic.page_comment(PAGE, f"{PAGE}_2", "2_1", "5550002", "Sam", "Still no group for me")
+    assert post_delivery(other).status_code == 200
+    run_pending_tasks()
+    assert InboundEvent.objects.filter(state="failed", channel_group__isnull=True).count() == 2
+    admin_client.post(
+        "/admin/channels/meta/",
+        {"platform": "whatsapp", "name": "Ligne WhatsApp", "external_id": number, "token": TOKEN},
+    )
+    admin_client.post("/admin/channels/meta/reprocess/")
+    waiting = {e.platform: e for e in InboundEvent.objects.all()}
+    assert waiting["whatsapp"].channel_group.external_id == number
+    assert waiting["facebook"].channel_group is None  # its page is still unknown
+    run_pending_tasks()
+    assert Ticket.objects.get().channel_group.external_id == number
 
 
 @pytest.mark.parametrize("who", ["agent_user", "lead_user"])
