@@ -15,9 +15,10 @@ def via_of(via: str | None) -> str:
     return (via or "web")[:40]
 
 
-def record(ticket: Ticket, kind: str, /, *, actor, via: str, at=None, **data) -> TicketEvent:
-    """Write one history row (OPS-19). Data is typed (ids, codes, snapshots), never translated text."""
-    return TicketEvent.objects.create(
+def history_row(ticket: Ticket, kind: str, /, *, actor, via: str, at=None, **data) -> TicketEvent:
+    """One history row (OPS-19), not saved yet (``record`` saves one; a batch saves many at once). Data is
+    typed (ids, codes, snapshots), never translated text."""
+    return TicketEvent(
         ticket=ticket,
         kind=kind,
         actor=actor_user(actor),
@@ -27,6 +28,13 @@ def record(ticket: Ticket, kind: str, /, *, actor, via: str, at=None, **data) ->
     )
 
 
+def record(ticket: Ticket, kind: str, /, *, actor, via: str, at=None, **data) -> TicketEvent:
+    """Write one history row (OPS-19)."""
+    row = history_row(ticket, kind, actor=actor, via=via, at=at, **data)
+    row.save(force_insert=True)
+    return row
+
+
 def touch(ticket: Ticket, *, at=None, fields: list[str] | None = None) -> None:
     """Save changed fields, bump the version and updated_at (call while holding the row lock)."""
     ticket.updated_at = at or timezone.now()
@@ -34,13 +42,16 @@ def touch(ticket: Ticket, *, at=None, fields: list[str] | None = None) -> None:
     ticket.save(update_fields=sorted({*(fields or []), "updated_at", "version"}))
 
 
-def publish_ticket_updated(ticket: Ticket, *, actor, via: str, changes: list[str]) -> None:
+def publish_ticket_updated(
+    ticket: Ticket, *, actor, via: str, changes: list[str], version: int | None = None
+) -> None:
+    """``ticket.updated`` for the ticket at ``version`` (default: the version it has now)."""
     publish(
         "ticket.updated",
         actor_id=getattr(actor, "pk", None),
         via=via_of(via),
         id=ticket.pk,
-        version=ticket.version,
+        version=ticket.version if version is None else version,
         changes=changes,
         assignee_id=ticket.assignee_id,
         team_id=ticket.team_id,

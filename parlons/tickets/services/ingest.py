@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parlons.accounts.permissions import WRITE, require
-from parlons.core.actors import SYSTEM, actor_user
+from parlons.core.actors import SYSTEM
 from parlons.core.errors import Invalid
 from parlons.core.events import publish
 from parlons.tickets.files import IncomingFile
@@ -27,7 +27,7 @@ from parlons.tickets.models import (
     Ticket,
     TicketEvent,
 )
-from parlons.tickets.services._common import via_of
+from parlons.tickets.services._common import history_row, publish_ticket_updated, via_of
 
 
 @dataclass
@@ -321,7 +321,6 @@ def ingest_inbound_messages(
     changed_identities: dict[int, tuple[ContactIdentity, set[str]]] = {}
     # message index -> (its ticket, created, (changes, version) of the ticket.updated it makes)
     outcomes: dict[int, tuple[Ticket, bool, tuple[list[str], int] | None]] = {}
-    seen_senders: set[tuple[str, str]] = set()
     for i in fresh:
         item, platform = items[i], platform_of[i]
         group = item.channel_group
@@ -329,11 +328,12 @@ def ingest_inbound_messages(
         sender_key = (platform, item.sender.external_id)
         identity = identities[sender_key]
         profile_changes = {}
-        if sender_key in seen_senders or sender_key not in new_identities:
+        if sender_key in new_identities:  # just created from this very sender: nothing to bring up to date
+            new_identities.discard(sender_key)
+        else:
             changed, profile_changes = _refresh_identity(identity, item.sender, now)
             if changed:
                 changed_identities.setdefault(identity.pk, (identity, set()))[1].update(changed)
-        seen_senders.add(sender_key)
         contact = identity.contact
         key = conversation(i)
         ticket = tickets.get(key)
@@ -416,16 +416,15 @@ def ingest_inbound_messages(
         Message.objects.bulk_update([messages[i] for i in parent_in_batch], ["parent"])
     for i, message in messages.items():
         _store_attachments(message, items[i].attachments)
-    who = actor_user(actor)
     TicketEvent.objects.bulk_create(
         [
-            TicketEvent(
-                ticket=ticket,
-                kind=kind,
-                actor=who,
-                via=via_of(via),
-                data=data if index is None else {**data, "message": messages[index].pk},
-                created_at=at,
+            history_row(
+                ticket,
+                kind,
+                actor=actor,
+                via=via,
+                at=at,
+                **(data if index is None else {**data, "message": messages[index].pk}),
             )
             for ticket, kind, at, data, index in history
         ]
@@ -446,16 +445,7 @@ def ingest_inbound_messages(
             )
         else:
             changes, version = updated
-            publish(
-                "ticket.updated",
-                actor_id=actor_id,
-                via=via_of(via),
-                id=ticket.pk,
-                version=version,
-                changes=changes,
-                assignee_id=ticket.assignee_id,
-                team_id=ticket.team_id,
-            )
+            publish_ticket_updated(ticket, actor=actor, via=via, changes=changes, version=version)
         publish("message.created", actor_id=actor_id, via=via_of(via), id=messages[i].pk, ticket_id=ticket.pk)
         results[i] = IngestResult(ticket=ticket, message=messages[i], created_ticket=created)
     for i, item in enumerate(items):
