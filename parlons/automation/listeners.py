@@ -66,16 +66,25 @@ def on_ticket_created(event: DomainEvent) -> None:
         assignment.auto_assign(ticket_id)
 
 
+_TEXT_TRIGGERS = {"message.created": ("message_received", "reply_sent"), "note.created": ("note_added",)}
+_TICKET_TRIGGERS = {
+    "ticket.updated": "ticket_updated",
+    "sla.warning": "sla_warning",
+    "sla.breached": "sla_breached",
+}
+
+
 def on_text(event: DomainEvent) -> None:
     from parlons.automation import engine, services
 
     pk = event.data.get("id")
     if not pk:
         return
+    triggers = _TEXT_TRIGGERS[event.type]
     if event.type == "note.created":
-        read = engine.read_event(triggers=("note_added",), note_id=pk)
+        read = engine.read_event(triggers=triggers, note_id=pk)
     else:
-        read = engine.read_event(triggers=("message_received", "reply_sent"), message_id=pk)
+        read = engine.read_event(triggers=triggers, message_id=pk)
     if read.ticket_id is None:
         return
     rule_set, body = read.rule_set, read.text or ""
@@ -97,9 +106,11 @@ def on_message_edited(event: DomainEvent) -> None:
         services.apply_auto_tags(read.ticket_id, read.text or "", source=read.source, rule_set=read.rule_set)
 
 
-def _run_for_ticket(trigger: str, event: DomainEvent) -> None:
+def on_ticket_event(event: DomainEvent) -> None:
+    """A ticket changed, or its SLA warns or is breached: that trigger's rules."""
     from parlons.automation import engine, services
 
+    trigger = _TICKET_TRIGGERS[event.type]
     ticket_id = event.data.get("id")
     if not ticket_id:
         return
@@ -108,22 +119,6 @@ def _run_for_ticket(trigger: str, event: DomainEvent) -> None:
         services.run_rules(
             trigger, ticket_id, via=event.via, rule_set=read.rule_set, facts=_facts(read, trigger)
         )
-
-
-def on_ticket_updated(event: DomainEvent) -> None:
-    _run_for_ticket("ticket_updated", event)
-
-
-def on_sla(event: DomainEvent) -> None:
-    _run_for_ticket("sla_warning" if event.type == "sla.warning" else "sla_breached", event)
-
-
-_TEXT_TRIGGERS = {"message.created": ("message_received", "reply_sent"), "note.created": ("note_added",)}
-_TICKET_TRIGGERS = {
-    "ticket.updated": "ticket_updated",
-    "sla.warning": "sla_warning",
-    "sla.breached": "sla_breached",
-}
 
 
 def _acts(rule_set, event: DomainEvent) -> bool:
@@ -142,9 +137,9 @@ _HANDLERS = {
     "message.created": on_text,
     "note.created": on_text,
     "message.updated": on_message_edited,
-    "ticket.updated": on_ticket_updated,
-    "sla.warning": on_sla,
-    "sla.breached": on_sla,
+    "ticket.updated": on_ticket_event,
+    "sla.warning": on_ticket_event,
+    "sla.breached": on_ticket_event,
 }
 
 
