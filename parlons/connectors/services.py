@@ -333,7 +333,6 @@ def _run_batch(ids: list[int], *, own: int | None, savepoints: bool, group_id=No
     base = InboundEvent.objects.select_related("channel_group__channel").order_by("pk")
     # Network work first, outside the transaction (a read of the batch, no lock).
     prefetched = _prefetch_all(list(base.filter(pk__in=ids, state__in=todo)))
-    results: dict[int, list[int]] = {}
     with batched_dispatch(), transaction.atomic():
         _one_batch_at_a_time(group_id)
         # Re-read under the lock: another worker's batch may have done some of them meanwhile. Only the task's

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from django.utils.translation import gettext as _
 
 from parlons.connectors.base import Connector, SendError
+from parlons.connectors.meta.delivery import group_external_id
 from parlons.connectors.meta.graph import GraphClient
 from parlons.core.crypto import decrypt_json
 from parlons.core.errors import Invalid
@@ -35,8 +36,6 @@ class MetaConnector(Connector):
     """What the Facebook, Messenger, Instagram and WhatsApp connectors share: their deliveries' shape."""
 
     def channel_group_key(self, event) -> str:
-        from parlons.connectors.meta.delivery import group_external_id
-
         try:
             return group_external_id(event.platform, load(event))
         except Invalid:
