@@ -12,9 +12,16 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from parlons.reports import selectors
 from parlons.reports.models import TermDay, TicketFacet, TicketMetrics, TicketTerm
-from parlons.reports.selectors import CUSTOM_DIMENSIONS, MEASURES, REPORTS, local_zone, run_report
+from parlons.reports.selectors import (
+    CUSTOM_DIMENSIONS,
+    MEASURES,
+    REPORTS,
+    dimensions,
+    local_zone,
+    run_report,
+    standard,
+)
 from parlons.tickets import services
 from parlons.tickets.models import TicketTag
 from tests import factories
@@ -184,12 +191,12 @@ def test_rebuild_commands_fill_the_aggregates_req_rpt1_ops9(dataset):
 def _raw_dimensions(monkeypatch) -> None:
     """Make the reports read the raw rows again (ticket tags with DISTINCT per group, terms counted row by
     row): the reference the pre-aggregates must match."""
-    raw_tag = selectors._dim("tag", "Tag", selectors.TAGS, "tag", selectors._bilingual(selectors.Tag))
-    monkeypatch.setitem(selectors.DIMENSIONS, "tag", raw_tag)
-    for name, dim in selectors.TAG_FILTERED.items():
-        monkeypatch.setitem(selectors.DIMENSIONS, name, dim)
-    monkeypatch.setattr(selectors, "_term_days", None)  # any use would fail
-    monkeypatch.setattr(selectors, "_unfiltered", lambda params: False)
+    raw_tag = dimensions._dim("tag", "Tag", dimensions.TAGS, "tag", dimensions._bilingual(dimensions.Tag))
+    monkeypatch.setitem(dimensions.DIMENSIONS, "tag", raw_tag)
+    for name, dim in dimensions.TAG_FILTERED.items():
+        monkeypatch.setitem(dimensions.DIMENSIONS, name, dim)
+    monkeypatch.setattr(standard, "_term_days", None)  # any use would fail
+    monkeypatch.setattr(standard, "_unfiltered", lambda params: False)
 
 
 def _every_report() -> list[tuple[str, dict]]:
