@@ -393,7 +393,7 @@ def push(n: Notification) -> None:
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 
-    from parlons.web.consumers import user_group
+    from parlons.core.realtime import user_group
 
     layer = get_channel_layer()
     if layer is None:

@@ -13,11 +13,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from parlons.accounts.permissions import READ, has_perm
-
-
-def user_group(user_id: int) -> str:
-    return f"user.{user_id}"
-
+from parlons.core.realtime import user_group
 
 ALL_READERS = "readers"
 PRESENCE_STATES = {"viewing", "typing", "left"}
