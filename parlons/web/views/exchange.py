@@ -21,10 +21,10 @@ from django.views.decorators.http import require_GET, require_POST
 from parlons.accounts.permissions import ADMIN, EXPORT, MANAGE, READ, has_perm, require
 from parlons.core.errors import Forbidden, Invalid, NotFound, ParlonsError
 from parlons.exchange import services
-from parlons.exchange.forms import ExportForm, ImportForm, kind_label
 from parlons.exchange.imports import IMPORT_KINDS, KINDS, kind_permission
 from parlons.exchange.models import ExportJob
 from parlons.exchange.workbooks import XLSX
+from parlons.web.forms_exchange import ExportForm, ImportForm, kind_label
 from parlons.web.views._common import friendly_errors
 
 CATALOGUE_KINDS = ("tags", "teams", "users", "canned")
