@@ -12,5 +12,4 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("parlons.accounts.urls")),
     path("", include("parlons.web.urls")),
-    path("", include("parlons.notifications.urls")),
 ]

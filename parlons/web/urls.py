@@ -5,6 +5,7 @@ from parlons.web import views
 from parlons.web.views import channel_setup as channel_views
 from parlons.web.views import exchange as exchange_views
 from parlons.web.views import forward as forward_views
+from parlons.web.views import notifications as notification_views
 from parlons.web.views import outbound as outbound_views
 from parlons.web.views import reports as report_views
 from parlons.web.views import rules as rules_views
@@ -87,4 +88,14 @@ urlpatterns = [
     path("rules/auto-tags/<int:pk>/", rules_views.auto_tag_action, name="rules_auto_tag"),
     path("rules/assignment/", rules_views.assignment_settings, name="rules_assignment"),
     path("account/availability/", rules_views.availability, name="availability"),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path("notifications/read/", notification_views.notification_read, name="notifications_read"),
+    path(
+        "notifications/preferences/",
+        notification_views.notification_preferences,
+        name="notification_preferences",
+    ),
+    path("admin/notifications/", notification_views.notification_settings, name="notification_settings"),
+    path("admin/broadcasts/", notification_views.broadcast_list, name="broadcasts"),
+    path("admin/broadcasts/<int:pk>/end/", notification_views.broadcast_end, name="broadcast_end"),
 ]
