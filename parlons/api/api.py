@@ -97,7 +97,7 @@ def via(request) -> str:
 
 
 from parlons.api import accounts, catalogue, channels, tickets  # noqa: E402
-from parlons.search import api as search_api  # noqa: E402
+from parlons.api import search as search_api  # noqa: E402
 
 api.add_router("/v1/tickets", tickets.router)
 api.add_router("/v1", catalogue.router)

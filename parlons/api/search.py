@@ -53,8 +53,13 @@ class ExportIn(Schema):
     order: Literal["created", "-created", "updated", "-updated"] = "-created"
 
 
+# The operation ids are those the routes had under ``parlons.search.api``, kept for clients generated from
+# the OpenAPI document.
 @router.get(
-    "", response={200: SearchOut, **ERRORS}, summary="Search tickets (query language, snippets, facets)"
+    "",
+    response={200: SearchOut, **ERRORS},
+    summary="Search tickets (query language, snippets, facets)",
+    operation_id="parlons_search_api_search",
 )
 def search(request, params: Query[SearchIn]):
     result = search_tickets(
@@ -101,7 +106,12 @@ def _xlsx_stream(rows):
             yield chunk
 
 
-@router.get("/export", response=ERRORS, summary="Export every result to csv or xlsx (streamed)")
+@router.get(
+    "/export",
+    response=ERRORS,
+    summary="Export every result to csv or xlsx (streamed)",
+    operation_id="parlons_search_api_export",
+)
 def export(request, params: Query[ExportIn]):
     rows = export_rows(request.user, params.q, ordering=params.order)  # checks data.export and the syntax
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
