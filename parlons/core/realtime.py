@@ -3,5 +3,5 @@ person without importing the web layer that serves the sockets."""
 
 
 def user_group(user_id: int) -> str:
-    """The group each signed-in socket of that user joins (``parlons.web.consumers``)."""
+    """The group every websocket of that signed-in user joins when it connects."""
     return f"user.{user_id}"
