@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 from ninja import Schema
 from pydantic import Field
 
-from parlons.tickets.history import describe
+from parlons.tickets.history import describe_many
 from parlons.tickets.models import Ticket
 
 Status = Literal["new", "open", "pending", "resolved", "closed"]
@@ -193,6 +193,7 @@ def detail(ticket: Ticket) -> dict:
     data = summary(ticket)
     contact = ticket.contact
     language = get_language() or "en"
+    events = list(ticket.events.select_related("actor"))
     data.update(
         {
             "contact_detail": {
@@ -217,10 +218,10 @@ def detail(ticket: Ticket) -> dict:
                     "actor": user_ref(e.actor),
                     "via": e.via,
                     "data": e.data,
-                    "text": describe(e, language),
+                    "text": text,
                     "created_at": e.created_at,
                 }
-                for e in ticket.events.select_related("actor")
+                for e, text in zip(events, describe_many(events, language), strict=True)
             ],
             "trackers": [{"id": t.pk, "name": t.name} for t in ticket.trackers.all()],
             "split_from_id": ticket.split_from_id,

@@ -17,10 +17,13 @@ def via_of(via: str | None) -> str:
 
 def history_row(ticket: Ticket, kind: str, /, *, actor, via: str, at=None, **data) -> TicketEvent:
     """One history row (OPS-19), not saved yet (``record`` saves one; a batch saves many at once). Data is
-    typed (ids, codes, snapshots), never translated text."""
+    typed (ids, codes, snapshots), never translated text. ``kind`` must be declared in
+    ``parlons.tickets.history`` with its sentence (else ``ValueError``)."""
+    from parlons.tickets.history import check_kind
+
     return TicketEvent(
         ticket=ticket,
-        kind=kind,
+        kind=check_kind(kind),
         actor=actor_user(actor),
         via=via_of(via),
         data=data,
@@ -29,7 +32,7 @@ def history_row(ticket: Ticket, kind: str, /, *, actor, via: str, at=None, **dat
 
 
 def record(ticket: Ticket, kind: str, /, *, actor, via: str, at=None, **data) -> TicketEvent:
-    """Write one history row (OPS-19)."""
+    """Write one history row (OPS-19) of a declared ``kind`` (see ``history_row``)."""
     row = history_row(ticket, kind, actor=actor, via=via, at=at, **data)
     row.save(force_insert=True)
     return row

@@ -16,7 +16,7 @@ from parlons.accounts.permissions import MANAGE, PUBLISH, WRITE, has_perm
 from parlons.connectors.window import options_from_form
 from parlons.core.errors import Invalid, NotFound
 from parlons.tickets.files import IncomingFile
-from parlons.tickets.history import describe
+from parlons.tickets.history import describe_many
 from parlons.tickets.models import Attachment, Tag, Ticket, Tracker
 from parlons.tickets.selectors import get_visible_ticket
 from parlons.tickets.services import (
@@ -48,17 +48,9 @@ def _timeline(ticket: Ticket, language: str) -> list[dict]:
         items.append({"kind": "message", "at": message.created_at, "id": message.pk, "obj": message})
     for note in ticket.notes.select_related("author"):
         items.append({"kind": "note", "at": note.created_at, "id": note.pk, "obj": note})
-    for event in ticket.events.select_related("actor"):
-        if event.kind not in _SHOWN_AS_ITEMS:
-            items.append(
-                {
-                    "kind": "event",
-                    "at": event.created_at,
-                    "id": event.pk,
-                    "obj": event,
-                    "text": describe(event, language),
-                }
-            )
+    events = [e for e in ticket.events.select_related("actor") if e.kind not in _SHOWN_AS_ITEMS]
+    for event, text in zip(events, describe_many(events, language), strict=True):
+        items.append({"kind": "event", "at": event.created_at, "id": event.pk, "obj": event, "text": text})
     order = {"message": 0, "note": 1, "event": 2}
     items.sort(key=lambda i: (i["at"], order[i["kind"]], i["id"]))
     return items
