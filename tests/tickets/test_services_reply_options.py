@@ -73,9 +73,7 @@ def test_a_refused_reply_writes_nothing_req_ops10(ticket, agent_user, monkeypatc
     assert ticket.status == "new"
 
 
-def test_closed_and_spam_tickets_are_refused_before_the_platform_is_asked(
-    ticket, agent_user, lead_user, monkeypatch
-):
+def test_a_closed_ticket_is_refused_before_the_platform_is_asked(ticket, agent_user, lead_user, monkeypatch):
     seam = Recording()
     monkeypatch.setattr(outbound, "_installed", seam)
     change_status(ticket, "closed", actor=lead_user)
