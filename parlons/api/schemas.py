@@ -286,6 +286,49 @@ class BodyIn(Schema):
     body: str = Field(..., max_length=20000)
 
 
+class TemplateIn(Schema):
+    name: str = Field(..., min_length=1, max_length=512, description="The approved template's name")
+    language: str = Field(..., min_length=1, max_length=20, description="Its language code, e.g. `fr_CA`")
+    parameters: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="The values of its placeholders `{{1}}`, `{{2}}`…, in order; every one is required",
+    )
+
+
+class ReplyIn(Schema):
+    """A reply and how to send it. The platform's rules are checked before anything is stored or queued; a
+    reply the platform would refuse is a 400 whose `code` says why: `outside_window` (Messenger, Instagram and
+    WhatsApp accept free text only within 24 hours of the client's last message), `human_agent_unavailable`,
+    `template_unavailable` (not a WhatsApp ticket), `unknown_template`, `templates_unavailable`,
+    `template_parameters`, `template_attachments`, `private_reply_used`, `private_reply_unavailable`,
+    `x_dm_unavailable`, `too_long_for_x`; and as for any reply `ticket_closed`, `ticket_spam`, `empty`,
+    `too_long`."""
+
+    body: str = Field(
+        "",
+        max_length=20000,
+        description="The text; may be empty only when a `template` is sent (its text is used)",
+    )
+    template: TemplateIn | None = Field(
+        None, description="WhatsApp: send this approved template (the only reply possible after 24 hours)"
+    )
+    human_agent: bool = Field(
+        False,
+        description="Messenger, Instagram: tag the reply HUMAN_AGENT, allowed after the 24-hour window and "
+        "within 7 days of the client's last message",
+    )
+    private_reply: bool = Field(
+        False,
+        description="Facebook, Instagram comments: answer privately by direct message (once per comment, "
+        "within 7 days of it) instead of publicly",
+    )
+    x_dm: bool = Field(False, description="X mentions: answer by direct message instead of a reply post")
+    status_after: Literal["open", "pending", "resolved", "closed"] | None = Field(
+        None, description="The status the ticket takes once the reply is queued (e.g. `pending`, `resolved`)"
+    )
+
+
 class TagsIn(Schema):
     tags: list[str] = Field(..., min_length=1, max_length=200)
 

@@ -17,6 +17,7 @@ from parlons.api.schemas import (
     BulkOut,
     MessageOut,
     NoteOut,
+    ReplyIn,
     SplitIn,
     TagsIn,
     TicketCreate,
@@ -31,6 +32,7 @@ from parlons.api.schemas import (
 from parlons.core.errors import Invalid, NotFound
 from parlons.tickets import services
 from parlons.tickets.models import ChannelGroup
+from parlons.tickets.outbound import ReplyOptions, Template
 from parlons.tickets.selectors import TicketFilters, get_visible_ticket, page_of_tickets
 
 router = Router(tags=["tickets"])
@@ -180,9 +182,19 @@ def bulk(request, payload: BulkIn):
 
 
 @router.post("/{int:ticket_id}/replies", response={201: MessageOut, **ERRORS}, summary="Reply to the client")
-def post_reply(request, ticket_id: int, payload: BodyIn):
+def post_reply(request, ticket_id: int, payload: ReplyIn):
+    """Queue a reply to the client, checked against the platform's rules first (the same as the web
+    composer's, with the same messages): see the request body's description for the refusal codes."""
     ticket = get_visible_ticket(request.user, ticket_id)
-    message = services.reply(ticket, payload.body, actor=request.user, via=via(request))
+    template = payload.template
+    options = ReplyOptions(
+        template=Template(template.name, template.language, tuple(template.parameters)) if template else None,
+        human_agent=payload.human_agent,
+        private_reply=payload.private_reply,
+        x_dm=payload.x_dm,
+        status_after=payload.status_after or "",
+    )
+    message = services.reply(ticket, payload.body, actor=request.user, via=via(request), options=options)
     return Status(201, message_out(message))
 
 

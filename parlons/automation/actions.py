@@ -40,6 +40,8 @@ def perform(action: dict, ticket_id: int, *, rule_id: int, rule_name: str) -> No
         ticket = Ticket.objects.select_related("channel_group", "contact").get(pk=ticket_id)
         language = ticket.language or ticket.channel_group.language or "en"
         # Placeholders ({contact_name}, {ticket_id}) filled like the composer does (agent: none, it is a rule).
+        # The platform's rules apply as to any reply: outside a messaging window it is refused (``Invalid``,
+        # nothing stored or queued) and ``execute`` records this action as failed.
         services.reply(ticket_id, services.render_canned(canned, ticket, language), actor=SYSTEM, via=via)
     elif kind == "notify":
         from parlons.notifications.services import notify

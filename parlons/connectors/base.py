@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from parlons.connectors.models import InboundEvent, OutboundMessage
+    from parlons.tickets.models import Ticket
+    from parlons.tickets.outbound import CheckedReply, ReplyOptions
     from parlons.tickets.services import InboundMessage, PlatformEvent
 
 
@@ -55,6 +57,18 @@ class Connector:
         """Network work for a delivery (media downloads), done before it is processed and outside any database
         transaction; the result is on ``event.prefetched`` when ``parse`` runs. Default: nothing."""
         return None
+
+    def check_reply(self, ticket: Ticket, body: str, options: ReplyOptions) -> CheckedReply:
+        """The platform's rules for a reply, checked by the reply service before anything is stored or queued
+        (``parlons.tickets.outbound``): the reply as it will be sent (its text, the metadata ``send`` reads),
+        or ``Invalid`` with a stable code and a message for the agent. ``send`` checks again (a reply accepted
+        inside a window may be sent after it). Default: a plain reply is accepted, the options of other
+        platforms (templates, tags, private replies, X direct messages) are refused."""
+        from parlons.connectors.window import refuse_unoffered
+        from parlons.tickets.outbound import CheckedReply
+
+        refuse_unoffered(options)
+        return CheckedReply(body=body)
 
     def send(self, outbound: OutboundMessage) -> SendResult:
         """Deliver one outgoing message; raise ``SendError`` on failure."""

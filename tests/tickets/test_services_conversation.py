@@ -14,6 +14,7 @@ from parlons.core.events import DomainEvent
 from parlons.core.worker import run_pending_tasks
 from parlons.tickets.files import IncomingFile
 from parlons.tickets.models import Message, Note, Ticket, TicketEvent
+from parlons.tickets.outbound import ReplyOptions
 from parlons.tickets.services import (
     add_note,
     add_tags,
@@ -140,7 +141,8 @@ def test_a_reply_on_a_platform_without_connector_fails_visibly_req_ops10(
 
 
 def test_reply_with_an_attachment_req_env6(ticket, agent_user):
-    message = reply(ticket, "", actor=agent_user, attachments=[IncomingFile("formulaire.pdf", factories.PDF_BYTES)])
+    files = [IncomingFile("formulaire.pdf", factories.PDF_BYTES)]
+    message = reply(ticket, "", actor=agent_user, options=ReplyOptions(attachments=files))
     assert [(a.filename, a.content_type) for a in message.attachments.all()] == [
         ("formulaire.pdf", "application/pdf")
     ]

@@ -10,7 +10,9 @@ from parlons.connectors.base import SendError, SendResult, register
 from parlons.connectors.meta.common import MetaConnector, from_s, group_for, load, token
 from parlons.connectors.meta.graph import GraphClient
 from parlons.connectors.meta.send import send_messaging
+from parlons.connectors.window import check_comment_reply
 from parlons.tickets.models import MessageKind, Platform
+from parlons.tickets.outbound import CheckedReply
 
 VERBS = {"edited": "edited", "edit": "edited", "remove": "deleted", "hide": "hidden", "unhide": "unhidden"}
 
@@ -85,6 +87,9 @@ class FacebookConnector(MetaConnector):
     def set_hidden(self, message, hidden: bool) -> None:
         client = GraphClient(token(message.ticket.channel_group, "page_token"))
         client.post(message.external_id, data={"is_hidden": "true" if hidden else "false"})
+
+    def check_reply(self, ticket, body, options):
+        return CheckedReply(body=body, metadata=check_comment_reply(ticket, options))
 
     def send(self, outbound):
         message = outbound.message

@@ -17,7 +17,9 @@ from parlons.connectors.meta.common import (
 )
 from parlons.connectors.meta.graph import GraphClient
 from parlons.connectors.meta.send import send_messaging
+from parlons.connectors.window import check_comment_reply, check_messaging_reply
 from parlons.tickets.models import MessageKind, Platform
+from parlons.tickets.outbound import CheckedReply
 
 
 class InstagramConnector(MetaConnector):
@@ -67,6 +69,11 @@ class InstagramConnector(MetaConnector):
     def set_hidden(self, message, hidden: bool) -> None:
         client = GraphClient(token(message.ticket.channel_group, "page_token"))
         client.post(message.external_id, data={"hide": "true" if hidden else "false"})
+
+    def check_reply(self, ticket, body, options):
+        if ticket.kind == MessageKind.COMMENT:
+            return CheckedReply(body=body, metadata=check_comment_reply(ticket, options))
+        return CheckedReply(body=body, metadata=check_messaging_reply(ticket, options))
 
     def send(self, outbound):
         message = outbound.message

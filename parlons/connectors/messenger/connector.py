@@ -6,7 +6,9 @@ from __future__ import annotations
 from parlons.connectors.base import register
 from parlons.connectors.meta.common import MetaConnector, parse_messaging, prefetch_messaging
 from parlons.connectors.meta.send import send_messaging
+from parlons.connectors.window import check_messaging_reply
 from parlons.tickets.models import MessageKind, Platform
+from parlons.tickets.outbound import CheckedReply
 
 
 class MessengerConnector(MetaConnector):
@@ -22,6 +24,9 @@ class MessengerConnector(MetaConnector):
 
     def prefetch(self, event):
         return prefetch_messaging(event, self.platform)
+
+    def check_reply(self, ticket, body, options):
+        return CheckedReply(body=body, metadata=check_messaging_reply(ticket, options))
 
     def send(self, outbound):
         return send_messaging(outbound)

@@ -20,6 +20,7 @@ from parlons.connectors.meta.common import (
     token,
 )
 from parlons.connectors.meta.graph import GraphClient
+from parlons.connectors.window import check_whatsapp_reply
 from parlons.tickets.models import MessageKind, Platform
 
 MEDIA_TYPES = ("image", "document", "sticker", "audio", "video")
@@ -182,6 +183,9 @@ class WhatsAppConnector(MetaConnector):
             return None, "no_media_url"
         name = str(media.get("filename") or f"{kind}-{media_id}")[:120]
         return fetch_file(client, url, name, str(media.get("mime_type", "")), authenticated=True)
+
+    def check_reply(self, ticket, body, options):
+        return check_whatsapp_reply(ticket, body, options)
 
     def send(self, outbound):
         group = outbound.channel_group

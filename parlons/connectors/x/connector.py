@@ -7,16 +7,17 @@ identity (OPS-1)."""
 
 from __future__ import annotations
 
-from django.db.models.signals import pre_save
 from django.utils.translation import gettext as _
 
 from parlons.connectors.base import Connector, SendError, SendResult, register
 from parlons.connectors.meta.common import cached, credentials, fetch_file, group_for, load, token
+from parlons.connectors.window import check_x_dm
 from parlons.connectors.x import parse as xparse
 from parlons.connectors.x.client import XClient
 from parlons.connectors.x.text import check_dm, check_post
 from parlons.core.errors import Invalid
 from parlons.tickets.models import Message, MessageKind, Platform
+from parlons.tickets.outbound import CheckedReply
 
 TOKEN_NAMES = ("user_token", "bearer_token")
 USER_FIELDS = "name,username,description,profile_image_url,verified,location"
@@ -147,6 +148,17 @@ class XConnector(Connector):
         return out
 
     # --- sending -----------------------------------------------------------------------------------
+    def check_reply(self, ticket, body, options):
+        """A reply X would refuse for its length is refused before it is stored or queued: a reply post over
+        280 characters as X counts them, a direct message over its limit (images are checked when sent)."""
+        metadata = check_x_dm(ticket, options)
+        dm = ticket.kind == MessageKind.DM or options.x_dm
+        if dm:
+            check_dm(body)
+        elif ticket.kind == MessageKind.MENTION:
+            check_post(body)
+        return CheckedReply(body=body, metadata=metadata)
+
     def _upload(self, client: XClient, attachment, category: str) -> str:
         if attachment.content_type not in IMAGE_TYPES:
             raise SendError(
@@ -230,18 +242,4 @@ class XConnector(Connector):
         return xparse.permalink(external_id)
 
 
-def _refuse_long_posts(sender, instance, raw=False, **kwargs):
-    """A reply post that X would refuse is refused before it is stored or queued: the reply service's
-    transaction rolls back and the agent sees why (``Invalid``, 400), instead of a failed delivery later."""
-    if raw or instance.pk is not None or instance.platform != Platform.X:
-        return
-    if instance.direction != Message.Direction.OUT:
-        return
-    if instance.kind == MessageKind.MENTION and not (instance.metadata or {}).get("x_dm"):
-        check_post(instance.body)
-    elif instance.kind == MessageKind.DM or (instance.metadata or {}).get("x_dm"):
-        check_dm(instance.body)
-
-
-pre_save.connect(_refuse_long_posts, sender=Message, dispatch_uid="parlons.connectors.x.refuse_long_posts")
 register(XConnector())

@@ -12,10 +12,13 @@ from parlons.accounts.permissions import PUBLISH, WRITE, require
 from parlons.core.actors import actor_user
 from parlons.core.errors import Invalid, NotFound
 from parlons.core.events import publish
+from parlons.tickets import outbound
 from parlons.tickets.files import IncomingFile
 from parlons.tickets.models import Message, Note, Ticket
+from parlons.tickets.outbound import ReplyOptions
 from parlons.tickets.services._common import lock_ticket, publish_ticket_updated, record, touch, via_of
 from parlons.tickets.services.ingest import _store_attachments
+from parlons.tickets.services.properties import Changes, update_ticket
 
 MAX_BODY = 20000
 
@@ -33,31 +36,89 @@ def _clean_body(body: str, *, allow_empty: bool = False) -> str:
     return body
 
 
-@transaction.atomic
-def reply(
-    ticket: Ticket | int,
-    body: str,
-    *,
-    actor,
-    via: str = "web",
-    attachments: list[IncomingFile] | None = None,
-    parent: Message | None = None,
-    metadata: dict | None = None,
-) -> Message:
-    """Publish a reply to the client: stores the outgoing message, queues it for the platform
-    (``OutboundMessage`` + send task) and sets the first-response time. Needs tickets.write and
-    tickets.publish. Opens a new ticket's status. Publishes ``message.created`` and ``ticket.updated``."""
-    require(actor, WRITE)
-    ticket = lock_ticket(actor, ticket)
-    require(actor, PUBLISH)
-    attachments = attachments or []
-    body = _clean_body(body, allow_empty=bool(attachments))
+def _check_open(ticket: Ticket) -> None:
     if ticket.status == Ticket.Status.CLOSED:
         raise Invalid(
             _("This ticket is closed; open a new ticket to write to the client."), code="ticket_closed"
         )
     if ticket.is_spam:
         raise Invalid(_("This ticket is marked as spam; unmark it before replying."), code="ticket_spam")
+
+
+# A reply may leave the ticket waiting on the client, resolved or closed (never "new").
+STATUSES_AFTER_REPLY = (
+    Ticket.Status.OPEN,
+    Ticket.Status.PENDING,
+    Ticket.Status.RESOLVED,
+    Ticket.Status.CLOSED,
+)
+
+
+def reply(
+    ticket: Ticket | int,
+    body: str,
+    *,
+    actor,
+    via: str = "web",
+    options: ReplyOptions | None = None,
+    parent: Message | None = None,
+) -> Message:
+    """Publish a reply to the client: checks it against the platform's rules (``options``: template,
+    human-agent tag, private reply, X direct message, attachments; ``parlons.tickets.outbound.check_reply``),
+    stores the outgoing message, queues it for the platform (``OutboundMessage`` + send task) and sets the
+    first-response time. A refused reply is an ``Invalid`` and nothing is stored or queued. Needs tickets.write
+    and tickets.publish. Opens a new ticket's status, or sets ``options.status_after`` in the same transaction
+    (``update_ticket``: its history row and event). Publishes ``message.created`` and ``ticket.updated``.
+
+    The platform's rules are checked outside the transaction (a WhatsApp template is looked up on the
+    platform); the ticket is then locked and checked again for what may have changed meanwhile."""
+    options = options or ReplyOptions()
+    require(actor, WRITE)
+    with transaction.atomic():
+        current = lock_ticket(actor, ticket)  # visible to the actor, else NotFound
+    require(actor, PUBLISH)
+    attachments = list(options.attachments)
+    body = _clean_body(body, allow_empty=bool(attachments) or options.template is not None)
+    _check_open(current)
+    if options.status_after and options.status_after not in STATUSES_AFTER_REPLY:
+        raise Invalid(
+            _("Unknown status “%(value)s”.") % {"value": options.status_after},
+            code="invalid_status",
+            details={"field": "status_after"},
+        )
+    checked = outbound.check_reply(current, body, options)
+    body = _clean_body(checked.body, allow_empty=bool(attachments))
+    with transaction.atomic():
+        ticket = lock_ticket(actor, current.pk)
+        _check_open(ticket)
+        message = _store_reply(
+            ticket,
+            body,
+            checked.metadata,
+            attachments,
+            actor=actor,
+            via=via,
+            parent=parent,
+            open_new=not options.status_after,
+        )
+        if options.status_after:
+            update_ticket(ticket, Changes(status=options.status_after), actor=actor, via=via)
+    return message
+
+
+def _store_reply(
+    ticket: Ticket,
+    body: str,
+    metadata: dict,
+    attachments: list[IncomingFile],
+    *,
+    actor,
+    via: str,
+    parent: Message | None,
+    open_new: bool,
+) -> Message:
+    """The outgoing message, its queue row, the first-response time and the history (call while holding the
+    ticket's row lock). ``open_new``: a new ticket becomes open (unless the reply sets another status)."""
     now = timezone.now()
     group = ticket.channel_group
     if parent is None:
@@ -72,18 +133,16 @@ def reply(
         parent=parent,
         delivery_status=Message.Delivery.QUEUED,
         created_at=now,
-        metadata=metadata or {},  # how to send it, for the connector (e.g. a Messenger message tag)
+        metadata=metadata,  # how to send it, for the connector (e.g. a Messenger message tag)
     )
     _store_attachments(message, attachments)
-    from parlons.connectors.services import queue_outbound
-
-    queue_outbound(message, idempotency_key=uuid.uuid4().hex)
+    outbound.queue_message(message, idempotency_key=uuid.uuid4().hex)
     fields = []
     if ticket.first_response_at is None:
         ticket.first_response_at = now
         fields.append("first_response_at")
     changes = ["messages"]
-    if ticket.status == Ticket.Status.NEW:
+    if open_new and ticket.status == Ticket.Status.NEW:
         record(ticket, "ticket.status_changed", actor=actor, via=via, at=now, **{"from": "new", "to": "open"})
         ticket.status = Ticket.Status.OPEN
         fields.append("status")

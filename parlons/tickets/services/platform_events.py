@@ -16,6 +16,7 @@ from parlons.accounts.permissions import PUBLISH, WRITE, require
 from parlons.core.actors import SYSTEM
 from parlons.core.errors import Invalid, NotFound
 from parlons.core.events import publish
+from parlons.tickets import outbound
 from parlons.tickets.models import ChannelGroup, Message, Ticket
 from parlons.tickets.services._common import lock_ticket, publish_ticket_updated, record, touch, via_of
 
@@ -203,8 +204,6 @@ def set_comment_hidden(message: Message | int, hidden: bool, *, actor, via: str 
 
     Needs tickets.write and tickets.publish. The platform is called first, outside the transaction; its refusal
     is an ``Invalid`` with the platform's reason. Publishes ``message.updated`` and ``ticket.updated``."""
-    from parlons.connectors.base import SendError, connector_for
-
     require(actor, WRITE)
     require(actor, PUBLISH)
     pk = message.pk if isinstance(message, Message) else message
@@ -215,15 +214,7 @@ def set_comment_hidden(message: Message | int, hidden: bool, *, actor, via: str 
         lock_ticket(actor, message.ticket_id)  # visible to the actor, else NotFound
     if message.direction != Message.Direction.IN or message.kind != "comment" or not message.external_id:
         raise Invalid(_("Only a public comment from a client can be hidden."), code="not_a_comment")
-    connector = connector_for(message.platform)
-    try:
-        if connector is None:
-            raise SendError(
-                _("Comments cannot be hidden on this platform."), code="not_supported", retryable=False
-            )
-        connector.set_hidden(message, hidden)
-    except SendError as exc:
-        raise Invalid(str(exc), code=exc.code)
+    outbound.set_hidden(message, hidden)
     with transaction.atomic():
         ticket = lock_ticket(actor, message.ticket_id)
         now = timezone.now()

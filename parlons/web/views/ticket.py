@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from parlons.accounts.permissions import MANAGE, PUBLISH, WRITE, has_perm
-from parlons.connectors.window import options_from_form
 from parlons.core.errors import Invalid, NotFound
 from parlons.tickets.files import IncomingFile
 from parlons.tickets.history import describe_many
-from parlons.tickets.models import Attachment, Tag, Ticket, Tracker
+from parlons.tickets.models import Attachment, Platform, Tag, Ticket, Tracker
+from parlons.tickets.outbound import ReplyOptions, Template
 from parlons.tickets.selectors import get_visible_ticket
 from parlons.tickets.services import (
     UNSET,
@@ -105,6 +105,27 @@ def _back(ticket_id: int, anchor: str = ""):
     return redirect(f"/tickets/{ticket_id}/{anchor}")
 
 
+def _reply_options(ticket: Ticket, data, files: list[IncomingFile]) -> ReplyOptions:
+    """The composer's fields as ``ReplyOptions``: ``reply_via`` (``private``: a private reply to a comment, or
+    a direct message on X), ``human_agent``, ``template`` (``name|language``) with its ``template_param``
+    values in order, ``status_after``. Whether they are possible now is the platform's rule, checked by the
+    reply service (``Connector.check_reply``), the same for the API and rules."""
+    private = data.get("reply_via") == "private"
+    on_x = ticket.channel_group.channel.platform == Platform.X
+    template = None
+    if data.get("template"):
+        name, _sep, language = data["template"].partition("|")
+        template = Template(name=name, language=language, parameters=tuple(data.getlist("template_param")))
+    return ReplyOptions(
+        template=template,
+        human_agent=bool(data.get("human_agent")),
+        private_reply=private and not on_x,
+        x_dm=private and on_x,
+        attachments=tuple(files),
+        status_after=data.get("status_after", ""),
+    )
+
+
 @require_POST
 @login_required
 @friendly_errors
@@ -131,9 +152,7 @@ def compose(request, pk: int):
                 ]
                 for file in files:
                     file.checked()  # refused files are reported before anything is stored
-                # How to send it (private reply, human-agent tag, WhatsApp template): parlons.connectors.window
-                metadata, body = options_from_form(ticket, request.POST, body)
-                reply(ticket, body, actor=request.user, attachments=files, metadata=metadata)
+                reply(ticket, body, actor=request.user, options=_reply_options(ticket, request.POST, files))
                 messages.success(request, _("Reply queued for sending."))
             return _back(ticket.pk, "#composer")
         except Invalid as exc:

@@ -10,6 +10,7 @@ from parlons.connectors.email.models import Forward
 from parlons.core.crypto import encrypt_json
 from parlons.tickets.files import IncomingFile
 from parlons.tickets.models import TicketEvent
+from parlons.tickets.outbound import ReplyOptions
 from parlons.tickets.services import reply
 from tests import factories
 from tests.connectors.email.conftest import ADDRESS
@@ -40,7 +41,7 @@ def test_eml_download_reparses_with_messages_and_attachments_req_env5(client, ag
         email_ticket,
         "Merci, c'est reçu.",
         actor=agent_user,
-        attachments=[IncomingFile("guide.pdf", factories.PDF_BYTES)],
+        options=ReplyOptions(attachments=[IncomingFile("guide.pdf", factories.PDF_BYTES)]),
     )
     client.force_login(agent_user)
     response = client.get(f"/tickets/{email_ticket.pk}/ticket.eml")

@@ -16,6 +16,7 @@ from parlons.connectors.services import send_outbound
 from parlons.core.worker import run_pending_tasks
 from parlons.simulator import traffic
 from parlons.tickets.models import Attachment, Message, Ticket, TicketEvent
+from parlons.tickets.outbound import ReplyOptions
 from parlons.tickets.services import reply
 from tests.connectors.meta.conftest import MESSENGER_PAGE_ID, PAGE_ID, TOKEN, WA_PHONE_ID
 from tests.factories import JPEG_BYTES, PDF_BYTES
@@ -280,7 +281,12 @@ def test_whatsapp_attachment_reply_uploads_then_sends_req_env11_env6(
     from parlons.tickets.files import IncomingFile
 
     deliver(post_delivery, wa_text())
-    reply(the_ticket(), "", actor=agent_user, attachments=[IncomingFile("guide.pdf", PDF_BYTES)])
+    reply(
+        the_ticket(),
+        "",
+        actor=agent_user,
+        options=ReplyOptions(attachments=[IncomingFile("guide.pdf", PDF_BYTES)]),
+    )
     run_pending_tasks()
     upload, send = graph.posts(f"/{WA_PHONE_ID}/")
     assert upload.path == f"/v23.0/{WA_PHONE_ID}/media"
@@ -293,8 +299,10 @@ def test_a_reply_outside_the_24_hour_window_fails_clearly_req_env11(
     post_delivery, graph, wa_group, agent_user
 ):
     deliver(post_delivery, wa_text())
-    Message.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    # Accepted inside the window (a reply outside it is refused before it is queued: test_reply_rules.py),
+    # then sent after it: the connector's own check at send time refuses it.
     message = reply(the_ticket(), "Trop tard?", actor=agent_user)
+    Message.objects.filter(direction="in").update(created_at=timezone.now() - timedelta(hours=25))
     run_pending_tasks()
     message.refresh_from_db()
     assert message.delivery_status == "failed"

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from parlons.connectors.models import OutboundMessage
-from parlons.connectors.window import reply_options
+from parlons.connectors.window import reply_choices
 from parlons.core.crypto import encrypt_json
 from parlons.core.worker import run_pending_tasks
 from parlons.simulator import traffic
@@ -99,7 +99,7 @@ def test_whatsapp_offers_approved_templates_outside_the_window_and_sends_one_req
         traffic.whatsapp_message(WA_PHONE_ID, "16135550101", "Émilie", "wamid.IN9", "text", body="Allô"),
     )
     age_inbound(26)
-    options = reply_options(ticket)
+    options = reply_choices(ticket)
     assert [t["name"] for t in options.templates] == ["suivi_demande", "request_follow_up"]  # approved only
     client.force_login(agent_user)
     page = client.get(f"/tickets/{ticket.pk}/").content.decode()
@@ -136,9 +136,10 @@ def test_a_free_form_whatsapp_reply_outside_the_window_is_still_refused_req_env1
         post_delivery,
         traffic.whatsapp_message(WA_PHONE_ID, "16135550101", "Émilie", "wamid.IN8", "text", body="Allô"),
     )
-    age_inbound(26)
     client.force_login(agent_user)
+    # Accepted inside the window (outside it the composer refuses it: test_reply_rules.py), sent after it.
     compose(client, ticket, body="Un message libre")
+    age_inbound(26)
     run_pending_tasks()
     assert graph.posts(f"/{WA_PHONE_ID}/messages$") == []
     assert OutboundMessage.objects.get().error_code == "outside_window"
@@ -173,7 +174,7 @@ def test_a_private_reply_to_a_comment_goes_by_direct_message_once_req_env10_ops1
 def test_no_private_reply_after_7_days_req_env10(client, agent_user, post_delivery, graph, fb_group):
     ticket = deliver(post_delivery, _comment("777_3003"))
     age_inbound(24 * 8)
-    assert reply_options(ticket).private_reply_to is None
+    assert reply_choices(ticket).private_reply_to is None
     client.force_login(agent_user)
     assert compose(client, ticket, body="Bonjour", reply_via="private").status_code == 400
 

@@ -15,6 +15,7 @@ from parlons.core.errors import Invalid
 from parlons.core.worker import run_pending_tasks
 from parlons.simulator import x as sim
 from parlons.tickets.models import Attachment, Message, Ticket
+from parlons.tickets.outbound import ReplyOptions
 from parlons.tickets.services import reply
 from tests.connectors.x.conftest import TOKEN, XAA_ACCOUNT
 from tests.factories import JPEG_BYTES, PDF_BYTES
@@ -166,7 +167,9 @@ def test_reply_with_an_image_uploads_then_posts_media_ids_and_refuses_pdf_req_op
         the_ticket(),
         "Voici le formulaire.",
         actor=agent_user,
-        attachments=[IncomingFile(filename="a.jpg", data=JPEG_BYTES, declared_type="image/jpeg")],
+        options=ReplyOptions(
+            attachments=[IncomingFile(filename="a.jpg", data=JPEG_BYTES, declared_type="image/jpeg")]
+        ),
     )
     run_pending_tasks()
     (upload,) = xsim.posts("^/2/media/upload$")
@@ -180,7 +183,9 @@ def test_reply_with_an_image_uploads_then_posts_media_ids_and_refuses_pdf_req_op
         the_ticket(),
         "PDF",
         actor=agent_user,
-        attachments=[IncomingFile(filename="f.pdf", data=PDF_BYTES, declared_type="application/pdf")],
+        options=ReplyOptions(
+            attachments=[IncomingFile(filename="f.pdf", data=PDF_BYTES, declared_type="application/pdf")]
+        ),
     )
     run_pending_tasks()
     message.refresh_from_db()
