@@ -29,6 +29,7 @@ from parlons.core.actors import SYSTEM, actor_user
 from parlons.core.errors import Invalid, NotFound
 from parlons.core.events import publish
 from parlons.tickets.models import Message, Tag, Ticket
+from parlons.tickets.selectors import tickets_visible_to
 
 logger = logging.getLogger(__name__)
 MAX_CHAIN = 10
@@ -174,8 +175,8 @@ def _text_for(ticket: Ticket, trigger: str) -> str:
 def dry_run(
     *, actor, document: Any = None, rule: Rule | None = None, limit: int = 20, language: str = "en"
 ) -> dict:
-    """Try a rule (saved, or a document not saved) on the last ``limit`` tickets: per ticket, which
-    conditions held and which actions would run. Changes nothing (REQ OPS-12)."""
+    """Try a rule (saved, or a document not saved) on the last ``limit`` tickets the actor may see: per ticket,
+    which conditions held and which actions would run. Changes nothing (REQ OPS-12)."""
     from parlons.automation.selectors import describe_action, describe_condition, describe_trigger
 
     require_read(actor)
@@ -193,7 +194,11 @@ def dry_run(
     compiled = engine.compile_rule(_Unsaved(doc, getattr(rule, "name", "")))
     now = timezone.now()
     rows = []
-    tickets = Ticket.objects.select_related("channel_group__channel").order_by("-created_at", "-id")[:limit]
+    tickets = (
+        tickets_visible_to(actor)
+        .select_related("channel_group__channel")
+        .order_by("-created_at", "-id")[:limit]
+    )
     for ticket in tickets:
         facts = engine.Facts(ticket, text=_text_for(ticket, doc["trigger"]), now=now)
         matched, details = compiled.explain(facts)
