@@ -181,6 +181,50 @@ def unlock_user(user: User, *, actor) -> User:
     return user
 
 
+# --- two-step sign-in (ADM-1) ---------------------------------------------------------------------
+def pending_mfa_device(user: User):
+    """The user's unconfirmed authenticator (a TOTP device made on the first call); its key is shown until it
+    is confirmed. Called by the signed-in user for themselves (the set-up page); publishes nothing."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def confirm_mfa_enrolment(user: User, code: str):
+    """Confirm the pending authenticator with a first code and remove any other unconfirmed one. Called by the
+    signed-in user for themselves; writes an ``mfa.enrolled`` security event."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from parlons.accounts.mfa import clean_code
+
+    device = pending_mfa_device(user)
+    if not device.verify_token(clean_code(code)):
+        raise Invalid(
+            _("That code is not right. Check the time on your phone and try again."), code="bad_code"
+        )
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=user, confirmed=False).exclude(pk=device.pk).delete()
+    record_security_event("mfa.enrolled", actor=user, target_user=user)
+    return device
+
+
+@transaction.atomic
+def reset_mfa(user: User, *, actor) -> None:
+    """Remove a user's authenticators (lost phone): they enrol again at their next sign-in. Own account, or
+    system.admin for others; writes an ``mfa.reset`` security event."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if getattr(actor, "pk", None) != user.pk:
+        require(actor, ADMIN)
+    TOTPDevice.objects.filter(user=user).delete()
+    record_security_event("mfa.reset", actor=actor, target_user=user, severity="warning")
+
+
 def end_sessions(user: User) -> int:
     """Delete every session of the user (ENV-3: revoke sessions). Returns how many were ended."""
     from django.contrib.sessions.models import Session

@@ -142,10 +142,8 @@ def user_lock(request, pk: int):
 @require_POST
 @admin_view(ADMIN)
 def user_reset_mfa(request, pk: int):
-    from parlons.accounts.mfa import reset_mfa
-
     subject = get_object_or_404(User, pk=pk)
-    reset_mfa(subject, actor=request.user)
+    services.reset_mfa(subject, actor=request.user)
     messages.success(
         request, _("Two-step sign-in is reset: the person enrols a new authenticator at sign-in.")
     )
