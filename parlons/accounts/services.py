@@ -66,8 +66,10 @@ def create_user(
     is_bot: bool = False,
     check_password: bool = True,
     password_hash: str | None = None,
+    time_zone: str | None = None,
 ) -> User:
-    """Create an employee profile (ADM-6). Needs system.admin. Publishes ``user.created``."""
+    """Create an employee profile (ADM-6) with its teams, roles and time zone, all or nothing. Needs
+    system.admin. Writes ``user.created`` and ``role.granted`` security events; publishes ``user.created``."""
     require(actor, ADMIN)
     username = (username or "").strip()
     if not username:
@@ -82,6 +84,8 @@ def create_user(
         language=_validate_language(language),
         is_bot=is_bot,
     )
+    if time_zone is not None:
+        user.time_zone = time_zone
     if password_hash:
         # A hash made once with make_password() for many accounts (demo and training users).
         user.password = password_hash
@@ -103,11 +107,14 @@ def create_user(
 
 
 @transaction.atomic
-def update_user(user: User, *, actor, **fields) -> User:
-    """Change profile fields (name, e-mail, language, time zone, teams, away). Users may change their own
-    name, language, time zone and availability; everything else needs system.admin."""
+def update_user(user: User, *, actor, roles: list[Role] | None = None, **fields) -> User:
+    """Change profile fields (name, e-mail, language, time zone, teams, away) and, when ``roles`` is given, make
+    the user's own role grants exactly those (team grants are left alone), all or nothing: a refused role change
+    (one's own administration rights) keeps the profile as it was. Users may change their own name, language,
+    time zone and availability; everything else needs system.admin. Publishes ``user.updated``; each grant and
+    revocation writes its security event."""
     own_fields = {"first_name", "last_name", "language", "time_zone", "is_away", "shortcuts_enabled"}
-    if not (getattr(actor, "pk", None) == user.pk and set(fields) <= own_fields):
+    if roles is not None or not (getattr(actor, "pk", None) == user.pk and set(fields) <= own_fields):
         require(actor, ADMIN)
     allowed = own_fields | {"email", "teams", "is_active"}
     unknown = set(fields) - allowed
@@ -123,6 +130,12 @@ def update_user(user: User, *, actor, **fields) -> User:
         user.teams.set(teams)
     forget_permissions(user)
     publish("user.updated", actor_id=getattr(actor, "pk", None), id=user.pk)
+    if roles is not None:
+        held = {g.role for g in RoleGrant.objects.filter(user=user).select_related("role")}
+        for role in set(roles) - held:
+            grant_role(role, actor=actor, user=user)
+        for role in held - set(roles):
+            revoke_role(role, actor=actor, user=user)
     return user
 
 
@@ -168,6 +181,50 @@ def unlock_user(user: User, *, actor) -> User:
     return user
 
 
+# --- two-step sign-in (ADM-1) ---------------------------------------------------------------------
+def pending_mfa_device(user: User):
+    """The user's unconfirmed authenticator (a TOTP device made on the first call); its key is shown until it
+    is confirmed. Called by the signed-in user for themselves (the set-up page); publishes nothing."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def confirm_mfa_enrolment(user: User, code: str):
+    """Confirm the pending authenticator with a first code and remove any other unconfirmed one. Called by the
+    signed-in user for themselves; writes an ``mfa.enrolled`` security event."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from parlons.accounts.mfa import clean_code
+
+    device = pending_mfa_device(user)
+    if not device.verify_token(clean_code(code)):
+        raise Invalid(
+            _("That code is not right. Check the time on your phone and try again."), code="bad_code"
+        )
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=user, confirmed=False).exclude(pk=device.pk).delete()
+    record_security_event("mfa.enrolled", actor=user, target_user=user)
+    return device
+
+
+@transaction.atomic
+def reset_mfa(user: User, *, actor) -> None:
+    """Remove a user's authenticators (lost phone): they enrol again at their next sign-in. Own account, or
+    system.admin for others; writes an ``mfa.reset`` security event."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if getattr(actor, "pk", None) != user.pk:
+        require(actor, ADMIN)
+    TOTPDevice.objects.filter(user=user).delete()
+    record_security_event("mfa.reset", actor=actor, target_user=user, severity="warning")
+
+
 def end_sessions(user: User) -> int:
     """Delete every session of the user (ENV-3: revoke sessions). Returns how many were ended."""
     from django.contrib.sessions.models import Session
@@ -182,8 +239,11 @@ def end_sessions(user: User) -> int:
 
 # --- teams ----------------------------------------------------------------------------------------
 @transaction.atomic
-def create_team(*, actor, name: str, description: str = "", lead: User | None = None) -> Team:
-    """Create a team (ADM-7). Needs system.admin."""
+def create_team(
+    *, actor, name: str, description: str = "", lead: User | None = None, members: list[User] | None = None
+) -> Team:
+    """Create a team (ADM-7) with its lead and members, all or nothing. Needs system.admin. Publishes
+    ``team.created``."""
     require(actor, ADMIN)
     name = (name or "").strip()
     if not name:
@@ -191,6 +251,8 @@ def create_team(*, actor, name: str, description: str = "", lead: User | None = 
     if Team.objects.filter(name__iexact=name).exists():
         raise Conflict(_("A team named “%(name)s” already exists.") % {"name": name}, code="duplicate")
     team = Team.objects.create(name=name, description=description, lead=lead)
+    if members:
+        team.members.set(members)
     publish("team.created", actor_id=getattr(actor, "pk", None), id=team.pk)
     return team
 

@@ -1,4 +1,4 @@
-"""Sign-in second step and authenticator set-up pages (thin: forms call parlons.accounts.mfa)."""
+"""Sign-in second step and authenticator set-up pages (thin: forms call parlons.accounts.mfa and services)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from parlons.accounts import mfa
+from parlons.accounts import mfa, services
 from parlons.core.errors import Invalid
 
 
@@ -51,11 +51,11 @@ def setup(request):
     if mfa.has_mfa(request.user):
         messages.info(request, _("Two-step sign-in is already on for your account."))
         return redirect("/")
-    device = mfa.pending_device(request.user)
+    device = services.pending_mfa_device(request.user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            confirmed = mfa.confirm_enrolment(request.user, form.cleaned_data["code"])
+            confirmed = services.confirm_mfa_enrolment(request.user, form.cleaned_data["code"])
         except Invalid as exc:
             form.add_error("code", str(exc.message))
         else:

@@ -217,9 +217,8 @@ def create_team(request, payload: TeamIn):
         name=payload.name,
         description=payload.description,
         lead=optional_ref(User, payload.lead_id, "lead"),
+        members=_users(payload.member_ids) if payload.member_ids else None,
     )
-    if payload.member_ids:
-        accounts.update_team(team, actor=request.user, members=_users(payload.member_ids))
     return Status(201, _team_out(team))
 
 

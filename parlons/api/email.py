@@ -13,8 +13,8 @@ from pydantic import Field
 from parlons.api.api import via
 from parlons.api.common import ERRORS
 from parlons.connectors.email.eml import ticket_to_eml
-from parlons.connectors.email.forward import forward_ticket
 from parlons.connectors.email.models import Forward
+from parlons.connectors.email.services import forward_ticket
 from parlons.tickets.selectors import get_visible_ticket
 
 router = Router(tags=["e-mail"])

@@ -18,7 +18,7 @@ from pydantic import Field
 from parlons.accounts.models import Team
 from parlons.accounts.permissions import ADMIN, require
 from parlons.api.common import ERRORS, Deleted
-from parlons.automation import assignment, services
+from parlons.automation import services
 from parlons.automation.models import AssignmentPolicy, AutoTag, Rule
 from parlons.automation.schemas import RuleDocument
 from parlons.automation.selectors import auto_tags, rules_in_order
@@ -177,7 +177,7 @@ def set_policy(request, payload: PolicyIn):
         from parlons.api.common import optional_ref
 
         team = optional_ref(Team, payload.team_id, "team_id")
-    return assignment.set_policy(
+    return services.set_assignment_policy(
         actor=request.user,
         team=team,
         method=payload.method,

@@ -11,6 +11,9 @@ A new ticket without an assignee:
 The policy is per team (``AssignmentPolicy`` with a team), else the global one (team empty); with no policy
 at all nothing is assigned automatically. Assignment goes through ``update_ticket`` as the system with
 ``via="assignment"``: the history shows it like any reassignment.
+
+This module decides (reads only); ``parlons.automation.services`` changes: ``set_assignment_policy``,
+``clear_assignment_policy`` and ``auto_assign`` (which records the round-robin turn).
 """
 
 from __future__ import annotations
@@ -18,17 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from parlons.accounts.models import Team, User
-from parlons.accounts.permissions import ADMIN, WRITE, has_perm, require
+from parlons.accounts.permissions import WRITE, has_perm
 from parlons.automation.models import AssignmentPolicy, RoundRobinState
-from parlons.core.actors import SYSTEM
-from parlons.core.errors import Invalid
-from parlons.core.events import publish
 from parlons.tickets.models import Ticket
 
 VIA = "assignment"
@@ -51,60 +49,6 @@ def policy_for(team: Team | None) -> Policy:
     if row is None:
         return Policy()
     return Policy(method=row.method, sticky=row.sticky, sticky_days=row.sticky_days)
-
-
-@transaction.atomic
-def set_policy(
-    *, actor, team: Team | None = None, method: str, sticky: bool, sticky_days: int
-) -> AssignmentPolicy:
-    """Set the global policy (team None) or a team's. Needs system.admin."""
-    require(actor, ADMIN)
-    if method not in AssignmentPolicy.Method.values:
-        raise Invalid(
-            _("Unknown assignment method “%(value)s”.") % {"value": method}, details={"field": "method"}
-        )
-    try:
-        sticky_days = int(sticky_days)
-    except (TypeError, ValueError):
-        sticky_days = -1
-    if not 1 <= sticky_days <= MAX_STICKY_DAYS:
-        raise Invalid(
-            _("Give a number of days between 1 and %(max)s.") % {"max": MAX_STICKY_DAYS},
-            details={"field": "sticky_days"},
-        )
-    row = (
-        AssignmentPolicy.objects.select_for_update().filter(team=team).first()
-        if team
-        else (AssignmentPolicy.objects.select_for_update().filter(team__isnull=True).first())
-    )
-    if row is None:
-        row = AssignmentPolicy(team=team)
-    row.method, row.sticky, row.sticky_days = method, bool(sticky), sticky_days
-    row.save()
-    _changed()
-    publish(
-        "assignment.policy_changed",
-        actor_id=getattr(actor, "pk", None),
-        via="web",
-        team_id=getattr(team, "pk", None),
-    )
-    return row
-
-
-@transaction.atomic
-def clear_team_policy(*, actor, team: Team) -> None:
-    """The team follows the global policy again."""
-    require(actor, ADMIN)
-    AssignmentPolicy.objects.filter(team=team).delete()
-    _changed()
-
-
-def _changed() -> None:
-    from parlons.automation import engine
-    from parlons.automation.models import RuleSetState
-
-    RuleSetState.bump()
-    engine.forget_compiled_rules()
 
 
 def available(user: User | None, team: Team | None = None) -> bool:
@@ -136,12 +80,12 @@ def _previous_agent(ticket: Ticket, days: int) -> User | None:
 
 
 def _round_robin(team: Team, members: list[User]) -> User:
-    state, _created = RoundRobinState.objects.select_for_update().get_or_create(team=team)
-    last = state.last_user_id or 0
-    chosen = next((u for u in members if u.pk > last), members[0])
-    state.last_user = chosen
-    state.save(update_fields=["last_user"])
-    return chosen
+    """The member after the one who had the team's last ticket. Call inside the transaction that records the
+    turn (``services.auto_assign``): the team's row stays locked until then, so that two tickets arriving at
+    once for one team take turns, even before the team's first turn is recorded."""
+    list(Team.objects.select_for_update(no_key=True).filter(pk=team.pk).values_list("pk", flat=True))
+    last = RoundRobinState.objects.filter(team=team).values_list("last_user_id", flat=True).first() or 0
+    return next((u for u in members if u.pk > last), members[0])
 
 
 def _least_open(members: list[User]) -> User:
@@ -155,7 +99,7 @@ def _least_open(members: list[User]) -> User:
 
 def choose(ticket: Ticket) -> tuple[User | None, Team | None, str]:
     """Who should get a new ticket: (agent or None, team, reason: "sticky", "round_robin", "least_open"
-    or "")."""
+    or ""). Changes nothing; a "round_robin" choice is the team's turn for the caller to record."""
     team = ticket.team or ticket.channel_group.team
     policy = policy_for(team)
     if policy.sticky:
@@ -170,26 +114,3 @@ def choose(ticket: Ticket) -> tuple[User | None, Team | None, str]:
     if policy.method == AssignmentPolicy.Method.LEAST_OPEN:
         return _least_open(members), team, "least_open"
     return _round_robin(team, members), team, "round_robin"
-
-
-@transaction.atomic
-def auto_assign(ticket_id: int) -> User | None:
-    """Assign a new unassigned ticket following the policy; returns the agent chosen (or None)."""
-    from parlons.tickets.services import Changes, update_ticket
-
-    ticket = (
-        Ticket.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("channel_group", "team")
-        .filter(pk=ticket_id)
-        .first()
-    )
-    if ticket is None or ticket.assignee_id is not None or not ticket.is_open:
-        return None
-    agent, team, _reason = choose(ticket)
-    if agent is None:
-        return None
-    changes = Changes(assignee=agent)
-    if ticket.team_id is None and team is not None:
-        changes.team = team
-    update_ticket(ticket.pk, changes, actor=SYSTEM, via=VIA)
-    return agent

@@ -41,7 +41,7 @@ def _facts(read, trigger: str, text: str = ""):
 
 
 def on_ticket_created(event: DomainEvent) -> None:
-    from parlons.automation import assignment, engine, services
+    from parlons.automation import engine, services
 
     ticket_id = event.data.get("id")
     if not ticket_id:
@@ -63,7 +63,7 @@ def on_ticket_created(event: DomainEvent) -> None:
             facts=_facts(read, "ticket_created", text),
         )
     if rule_set.has_policy:
-        assignment.auto_assign(ticket_id)
+        services.auto_assign(ticket_id)
 
 
 _TEXT_TRIGGERS = {"message.created": ("message_received", "reply_sent"), "note.created": ("note_added",)}

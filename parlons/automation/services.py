@@ -20,15 +20,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from parlons.accounts.models import Team, User
 from parlons.accounts.permissions import ADMIN, MANAGE, has_perm, require
-from parlons.automation import engine
+from parlons.automation import assignment, engine
 from parlons.automation.actions import perform
-from parlons.automation.models import AutoTag, Rule, RuleRun, RuleSetState
+from parlons.automation.models import AssignmentPolicy, AutoTag, RoundRobinState, Rule, RuleRun, RuleSetState
 from parlons.automation.schemas import MAX_KEYWORD_LENGTH, MAX_KEYWORDS, TEXT_TRIGGERS, validate_document
 from parlons.core.actors import SYSTEM, actor_user
 from parlons.core.errors import Invalid, NotFound
 from parlons.core.events import publish
 from parlons.tickets.models import Message, Tag, Ticket
+from parlons.tickets.selectors import tickets_visible_to
 
 logger = logging.getLogger(__name__)
 MAX_CHAIN = 10
@@ -53,9 +55,14 @@ def _clean_name(name: str) -> str:
     return name
 
 
-def _changed(event_type: str, actor, **data) -> None:
+def _forget_compiled() -> None:
+    """Every process compiles the rules and the assignment policies again (RuleSetState's token)."""
     RuleSetState.bump()
     engine.forget_compiled_rules()
+
+
+def _changed(event_type: str, actor, **data) -> None:
+    _forget_compiled()
     publish(event_type, actor_id=getattr(actor, "pk", None), via="web", **data)
 
 
@@ -174,8 +181,8 @@ def _text_for(ticket: Ticket, trigger: str) -> str:
 def dry_run(
     *, actor, document: Any = None, rule: Rule | None = None, limit: int = 20, language: str = "en"
 ) -> dict:
-    """Try a rule (saved, or a document not saved) on the last ``limit`` tickets: per ticket, which
-    conditions held and which actions would run. Changes nothing (REQ OPS-12)."""
+    """Try a rule (saved, or a document not saved) on the last ``limit`` tickets the actor may see: per ticket,
+    which conditions held and which actions would run. Changes nothing (REQ OPS-12)."""
     from parlons.automation.selectors import describe_action, describe_condition, describe_trigger
 
     require_read(actor)
@@ -193,7 +200,11 @@ def dry_run(
     compiled = engine.compile_rule(_Unsaved(doc, getattr(rule, "name", "")))
     now = timezone.now()
     rows = []
-    tickets = Ticket.objects.select_related("channel_group__channel").order_by("-created_at", "-id")[:limit]
+    tickets = (
+        tickets_visible_to(actor)
+        .select_related("channel_group__channel")
+        .order_by("-created_at", "-id")[:limit]
+    )
     for ticket in tickets:
         facts = engine.Facts(ticket, text=_text_for(ticket, doc["trigger"]), now=now)
         matched, details = compiled.explain(facts)
@@ -382,6 +393,75 @@ def run_idle_rules(now: datetime, *, batch: int = 500) -> int:
             run.save(update_fields=["results"])
             acted += 1
     return acted
+
+
+# --- automatic assignment (OPS-6, OPS-24; the choice itself: parlons.automation.assignment) -------------
+@transaction.atomic
+def set_assignment_policy(
+    *, actor, team: Team | None = None, method: str, sticky: bool, sticky_days: int
+) -> AssignmentPolicy:
+    """Set the global policy (team None) or a team's. Needs system.admin. Publishes
+    ``assignment.policy_changed``."""
+    require(actor, ADMIN)
+    if method not in AssignmentPolicy.Method.values:
+        raise Invalid(
+            _("Unknown assignment method “%(value)s”.") % {"value": method}, details={"field": "method"}
+        )
+    try:
+        sticky_days = int(sticky_days)
+    except (TypeError, ValueError):
+        sticky_days = -1
+    if not 1 <= sticky_days <= assignment.MAX_STICKY_DAYS:
+        raise Invalid(
+            _("Give a number of days between 1 and %(max)s.") % {"max": assignment.MAX_STICKY_DAYS},
+            details={"field": "sticky_days"},
+        )
+    row = (
+        AssignmentPolicy.objects.select_for_update().filter(team=team).first()
+        if team
+        else (AssignmentPolicy.objects.select_for_update().filter(team__isnull=True).first())
+    )
+    if row is None:
+        row = AssignmentPolicy(team=team)
+    row.method, row.sticky, row.sticky_days = method, bool(sticky), sticky_days
+    row.save()
+    _changed("assignment.policy_changed", actor, team_id=getattr(team, "pk", None))
+    return row
+
+
+@transaction.atomic
+def clear_assignment_policy(*, actor, team: Team) -> None:
+    """The team follows the global policy again. Needs system.admin; publishes nothing."""
+    require(actor, ADMIN)
+    AssignmentPolicy.objects.filter(team=team).delete()
+    _forget_compiled()
+
+
+@transaction.atomic
+def auto_assign(ticket_id: int) -> User | None:
+    """Assign a new unassigned ticket following the policy, as the system (after ``ticket.created``), and
+    record the team's round-robin turn; returns the agent chosen (or None). The assignment goes through
+    ``update_ticket`` with ``via="assignment"``: its history row and ``ticket.updated``."""
+    from parlons.tickets.services import Changes, update_ticket
+
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("channel_group", "team")
+        .filter(pk=ticket_id)
+        .first()
+    )
+    if ticket is None or ticket.assignee_id is not None or not ticket.is_open:
+        return None
+    agent, team, reason = assignment.choose(ticket)
+    if agent is None:
+        return None
+    if reason == "round_robin":
+        RoundRobinState.objects.update_or_create(team=team, defaults={"last_user": agent})
+    changes = Changes(assignee=agent)
+    if ticket.team_id is None and team is not None:
+        changes.team = team
+    update_ticket(ticket.pk, changes, actor=SYSTEM, via=assignment.VIA)
+    return agent
 
 
 # --- auto-tagging (OPS-25) ------------------------------------------------------------------------

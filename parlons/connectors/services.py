@@ -536,3 +536,48 @@ def retry_failed_reply(message_id: int, *, actor, via: str = "web") -> Message:
         send_outbound_message.enqueue(outbound.pk)
     message.refresh_from_db()
     return message
+
+
+def reprocess_waiting(*, actor) -> int:
+    """Queue every waiting delivery again (after the channel group was added), each in the channel group its
+    body names when there is one now: it then takes its place in that group's batches, oldest first, beside
+    the group's newer deliveries (``connectors.setup.waiting_deliveries`` lists them). Needs system.admin;
+    writes a ``channel.deliveries_reprocessed`` security event; publishes nothing."""
+    from parlons.accounts.permissions import ADMIN, require
+    from parlons.accounts.services import record_security_event
+    from parlons.connectors.tasks import process_inbound_event
+    from parlons.tickets.models import ChannelGroup
+
+    require(actor, ADMIN)
+
+    with transaction.atomic():
+        events = list(
+            InboundEvent.objects.select_for_update()
+            .filter(state=InboundEvent.State.FAILED, channel_group__isnull=True)
+            .order_by("pk")
+            .only("pk", "platform", "body")
+        )
+        wanted: dict[tuple[str, str], list[int]] = {}
+        for event in events:
+            connector = connector_for(event.platform)
+            key = connector.channel_group_key(event) if connector else ""
+            wanted.setdefault((event.platform, key), []).append(event.pk)
+        groups = {  # the oldest group of an id wins, as when a delivery is stored
+            (group.channel.platform, group.external_id): group.pk
+            for group in ChannelGroup.objects.select_related("channel")
+            .filter(
+                channel__platform__in={platform for platform, _key in wanted},
+                external_id__in={key for _platform, key in wanted if key},
+            )
+            .order_by("-pk")
+        }
+        for key, pks in wanted.items():
+            InboundEvent.objects.filter(pk__in=pks).update(
+                state=InboundEvent.State.PENDING, error="", channel_group_id=groups.get(key)
+            )
+        ids = [event.pk for event in events]
+        for pk in ids:
+            process_inbound_event.enqueue(pk)
+    if ids:
+        record_security_event("channel.deliveries_reprocessed", actor=actor, count=len(ids))
+    return len(ids)

@@ -1,14 +1,13 @@
 """Setting up a channel (issue "Channels I", item 8): what each Meta platform needs, the connection test, the
 webhook address and verify token to paste into Meta's console, and the deliveries that arrived for a page,
-account or number that was not yet a channel group (kept, shown to administrators, processed again once the
-channel group exists)."""
+account or number that was not yet a channel group (kept, shown to administrators; queued again by
+``services.reprocess_waiting`` once the channel group exists)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from parlons.accounts.permissions import ADMIN, require
@@ -97,43 +96,3 @@ def waiting_deliveries(limit: int = 100):
     return InboundEvent.objects.filter(state=InboundEvent.State.FAILED, channel_group__isnull=True).order_by(
         "-received_at"
     )[:limit]
-
-
-def reprocess_waiting(*, actor) -> int:
-    """Queue every waiting delivery again (after the channel group was added), each in the channel group its
-    body names when there is one now: it then takes its place in that group's batches, oldest first, beside
-    the group's newer deliveries. Needs system.admin."""
-    require(actor, ADMIN)
-    from parlons.connectors.tasks import process_inbound_event
-
-    with transaction.atomic():
-        events = list(
-            InboundEvent.objects.select_for_update()
-            .filter(state=InboundEvent.State.FAILED, channel_group__isnull=True)
-            .order_by("pk")
-            .only("pk", "platform", "body")
-        )
-        wanted: dict[tuple[str, str], list[int]] = {}
-        for event in events:
-            connector = connector_for(event.platform)
-            key = connector.channel_group_key(event) if connector else ""
-            wanted.setdefault((event.platform, key), []).append(event.pk)
-        groups = {  # the oldest group of an id wins, as when a delivery is stored
-            (group.channel.platform, group.external_id): group.pk
-            for group in ChannelGroup.objects.select_related("channel")
-            .filter(
-                channel__platform__in={platform for platform, _key in wanted},
-                external_id__in={key for _platform, key in wanted if key},
-            )
-            .order_by("-pk")
-        }
-        for key, pks in wanted.items():
-            InboundEvent.objects.filter(pk__in=pks).update(
-                state=InboundEvent.State.PENDING, error="", channel_group_id=groups.get(key)
-            )
-        ids = [event.pk for event in events]
-        for pk in ids:
-            process_inbound_event.enqueue(pk)
-    if ids:
-        record_security_event("channel.deliveries_reprocessed", actor=actor, count=len(ids))
-    return len(ids)

@@ -83,9 +83,10 @@ def webhook_secret(endpoint: WebhookEndpoint) -> str:
 
 @transaction.atomic
 def create_webhook(
-    *, actor, name: str, url: str, events: list[str] | None = None, secret: str = ""
+    *, actor, name: str, url: str, events: list[str] | None = None, secret: str = "", is_active: bool = True
 ) -> tuple[WebhookEndpoint, str]:
-    """Register an address. Returns the endpoint and its signing secret (shown once; stored encrypted)."""
+    """Register an address, active or not yet. Returns the endpoint and its signing secret (shown once; stored
+    encrypted). Needs system.admin; writes a ``webhook.created`` security event."""
     require(actor, ADMIN)
     secret = secret.strip() or secrets.token_urlsafe(32)
     if len(secret) < 16:
@@ -95,6 +96,7 @@ def create_webhook(
         url=_clean_url(url),
         events=_clean_events(events),
         secret_encrypted=encrypt_json({"secret": secret}),
+        is_active=bool(is_active),
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     record_security_event("webhook.created", actor=actor, webhook=endpoint.pk, url=endpoint.url)

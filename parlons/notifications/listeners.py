@@ -74,8 +74,8 @@ def on_client_reply(events: list[DomainEvent]) -> None:
 
 @subscribe("note.created")
 def on_mention(event: DomainEvent) -> None:
+    """The people a note mentions, among those who may see its ticket (``notify`` keeps only them)."""
     from parlons.accounts.models import User
-    from parlons.accounts.permissions import READ, has_perm
     from parlons.notifications.services import notify
     from parlons.tickets.models import Note
 
@@ -91,7 +91,7 @@ def on_mention(event: DomainEvent) -> None:
         for u in User.objects.filter(is_active=True)
         .exclude(pk=note.author_id)
         .filter(username__in=_case_variants(User, names))
-        if u.username.lower() in lowered and has_perm(u, READ)
+        if u.username.lower() in lowered
     ]
     if not users:
         return
@@ -126,9 +126,9 @@ def _actor(actor_id):
 
 @subscribe("handoff.created")
 def on_handoff(event: DomainEvent) -> None:
-    """A chatbot handed a triaged conversation over (OPS-7): tell the assignee, else the ticket's team."""
+    """A chatbot handed a triaged conversation over (OPS-7): tell the assignee, else the members of the ticket's
+    team who may see it (``notify`` keeps only them)."""
     from parlons.accounts.models import User
-    from parlons.accounts.permissions import READ, has_perm
     from parlons.notifications.services import notify
     from parlons.tickets.models import Ticket
 
@@ -143,9 +143,7 @@ def on_handoff(event: DomainEvent) -> None:
         users = [ticket.assignee]
     else:
         team = ticket.team or ticket.channel_group.team
-        users = (
-            [u for u in User.objects.filter(teams=team, is_active=True) if has_perm(u, READ)] if team else []
-        )
+        users = list(User.objects.filter(teams=team, is_active=True)) if team else []
     summary = ""
     try:
         from parlons.integrations.models import Handoff

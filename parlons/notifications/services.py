@@ -129,6 +129,10 @@ def notify(recipients, kind: str, *, context: dict | None = None, ticket=None, a
     if ids:
         users += list(User.objects.filter(pk__in=ids))
     users = _reachable(users)
+    if ticket is not None:  # nobody is told about a ticket they may not see (the visibility root)
+        from parlons.tickets.selectors import users_who_may_see
+
+        users = users_who_may_see(ticket, users)
     if not users:
         return 0
     data = _plain(context)

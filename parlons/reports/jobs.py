@@ -6,20 +6,13 @@ from datetime import timedelta
 
 from parlons.core.scheduler import periodic
 
-KEEP_EXPORTS = timedelta(days=2)
-
 
 @periodic("reports.cleanup_exports", every=timedelta(hours=1))
 def cleanup_exports(now) -> int:
     """Delete export files (and their rows) older than two days: they hold personal data."""
-    from parlons.reports.exports import delete_export_file
-    from parlons.reports.models import ReportExport
+    from parlons.reports.services import delete_old_exports
 
-    old = list(ReportExport.objects.filter(created_at__lt=now - KEEP_EXPORTS))
-    for export in old:
-        delete_export_file(export)
-        export.delete()
-    return len(old)
+    return delete_old_exports(now)
 
 
 @periodic("reports.scheduled", every=timedelta(minutes=15))

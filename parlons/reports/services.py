@@ -173,3 +173,76 @@ def send_due_reports(now: datetime) -> int:
         except Exception:
             logger.exception("scheduled report %s failed", saved.pk)
     return sent
+
+
+# --- long ticket exports (RPT-4; the files themselves: parlons.reports.exports) ----------------------------
+KEEP_EXPORTS = timedelta(days=2)
+
+
+def start_ticket_export(user, report: str, params: dict, key: str, fmt: str):
+    """Queue an export of the tickets behind a figure, as xlsx or csv. Needs what the drill-down needs
+    (reports.view, tickets.read) and data.export; the task is queued in the same transaction as the export
+    row. Publishes nothing."""
+    from parlons.accounts.permissions import EXPORT
+    from parlons.reports.models import ReportExport
+    from parlons.reports.selectors import drilldown
+    from parlons.reports.tasks import run_export
+
+    if fmt not in ("xlsx", "csv"):
+        raise Invalid(_("Tickets can be exported as xlsx or csv."), details={"field": "format"})
+    drilldown(user, report, params, key)  # validates and checks reports.view + tickets.read
+    require(user, EXPORT)
+    with transaction.atomic():  # the database task row commits with the export row, or neither
+        export = ReportExport.objects.create(
+            requested_by=user, report=report, params={**params, "key": key}, format=fmt
+        )
+        run_export.enqueue(export.pk)
+    return export
+
+
+def run_ticket_export(export_id: int) -> None:
+    """The ``run_export`` task's body (the system): write the tickets behind a figure (or a whole report's
+    tickets) to a file in steps, keeping the export row's state and progress for the page that polls it; a
+    failure is kept on the row and raised again. Publishes nothing."""
+    from parlons.reports import exports
+    from parlons.reports.models import ReportExport
+    from parlons.reports.selectors import drilldown
+
+    export = ReportExport.objects.select_related("requested_by").filter(pk=export_id).first()
+    if export is None or export.state != ReportExport.State.QUEUED:
+        return
+    try:
+        params = dict(export.params)
+        key = params.pop("key", "")
+        queryset = drilldown(export.requested_by, export.report, params, key)
+        export.total = queryset.count()
+        export.state = ReportExport.State.RUNNING
+        export.save(update_fields=["total", "state"])
+
+        def progress(done: int) -> None:
+            ReportExport.objects.filter(pk=export.pk).update(done=done)
+
+        name = f"export-{export.pk}-{timezone.now():%Y%m%d%H%M%S}.{export.format}"
+        writer = exports.write_tickets_xlsx if export.format == "xlsx" else exports.write_tickets_csv
+        written = writer(queryset, exports.export_dir() / name, progress=progress)
+        ReportExport.objects.filter(pk=export.pk).update(
+            state=ReportExport.State.DONE, file=name, done=written, finished_at=timezone.now()
+        )
+    except Exception as exc:  # kept on the row: the page shows the export failed
+        ReportExport.objects.filter(pk=export.pk).update(
+            state=ReportExport.State.FAILED, error=str(exc)[:1000], finished_at=timezone.now()
+        )
+        raise
+
+
+def delete_old_exports(now: datetime) -> int:
+    """Delete the export files (and their rows) older than ``KEEP_EXPORTS``: they hold personal data. The
+    ``reports.cleanup_exports`` job's work (the system); publishes nothing. Returns how many were deleted."""
+    from parlons.reports.exports import delete_export_file
+    from parlons.reports.models import ReportExport
+
+    old = list(ReportExport.objects.filter(created_at__lt=now - KEEP_EXPORTS))
+    for export in old:
+        delete_export_file(export)
+        export.delete()
+    return len(old)

@@ -7,6 +7,6 @@ from django_tasks import task
 
 @task()
 def run_export(export_id: int) -> None:
-    from parlons.reports.exports import run_export_job
+    from parlons.reports.services import run_ticket_export
 
-    run_export_job(export_id)
+    run_ticket_export(export_id)

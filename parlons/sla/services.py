@@ -21,13 +21,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parlons.accounts.permissions import ADMIN, READ, WRITE, has_perm, require
+from parlons.accounts.permissions import ADMIN, WRITE, require
 from parlons.core.actors import SYSTEM, actor_user
 from parlons.core.business_hours import BusinessCalendar, parse_hhmm
 from parlons.core.errors import Invalid, NotFound
 from parlons.core.events import publish
 from parlons.sla.models import BusinessHours, Holiday, Reminder, SlaPolicy, TicketSla
 from parlons.tickets.models import ChannelGroup, Ticket
+from parlons.tickets.selectors import get_visible_ticket, tickets_visible_to
 from parlons.tickets.services._common import record, via_of
 
 logger = logging.getLogger(__name__)
@@ -554,12 +555,7 @@ def check_due(now: datetime | None = None) -> dict[str, int]:
 
 # --- reminders ("remind me", OPS-7) --------------------------------------------------------------------
 def _visible_ticket(actor, ticket_id) -> Ticket:
-    if not has_perm(actor, READ):
-        raise NotFound()
-    ticket = Ticket.objects.filter(pk=ticket_id).first() if str(ticket_id).isdigit() else None
-    if ticket is None:
-        raise NotFound()
-    return ticket
+    return get_visible_ticket(actor, ticket_id)
 
 
 @transaction.atomic
@@ -619,12 +615,12 @@ def create_reminder(
 
 @transaction.atomic
 def cancel_reminder(reminder_id, *, actor, via: str = "web", now: datetime | None = None) -> Reminder:
-    """Cancel one of one's own pending reminders (someone else's is not found)."""
-    if not has_perm(actor, READ):
-        raise NotFound()
+    """Cancel one of one's own pending reminders (someone else's, or one on a ticket one may not see, is not
+    found)."""
     reminder = (
         Reminder.objects.select_for_update()
         .filter(pk=reminder_id if str(reminder_id).isdigit() else None, user_id=getattr(actor, "pk", None))
+        .filter(ticket__in=tickets_visible_to(actor))
         .first()
     )
     if reminder is None:
@@ -646,10 +642,10 @@ def cancel_reminder(reminder_id, *, actor, via: str = "web", now: datetime | Non
 
 
 def reminders_of(actor, *, ticket_id=None, pending_only: bool = False):
-    """The actor's own reminders (optionally on one ticket), soonest first."""
-    if not has_perm(actor, READ):
-        return Reminder.objects.none()
-    qs = Reminder.objects.filter(user_id=getattr(actor, "pk", None)).select_related("ticket")
+    """The actor's own reminders (optionally on one ticket) on tickets they may see, soonest first."""
+    qs = Reminder.objects.filter(
+        user_id=getattr(actor, "pk", None), ticket__in=tickets_visible_to(actor)
+    ).select_related("ticket")
     if ticket_id is not None:
         qs = qs.filter(ticket_id=ticket_id)
     if pending_only:

@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from parlons.accounts.permissions import READ, has_perm, require
+from parlons.accounts.permissions import READ, has_perm, holders_of, require
 from parlons.core.errors import Invalid, NotFound
 from parlons.tickets.models import Tag, Ticket, TicketTag
 
@@ -24,10 +24,21 @@ ORDERINGS = {
 
 
 def tickets_visible_to(user) -> QuerySet[Ticket]:
-    """Every ticket the user may read (ADM-4): all of them with tickets.read, else none."""
+    """Every ticket the user may read (ADM-4): all of them with tickets.read, else none (ADR 0002).
+
+    The one root of "who may see this ticket": lookups (``get_visible_ticket``), row locks (``lock_ticket``),
+    lists, search, exports, reminders and websocket presence start from it, and ``users_who_may_see`` asks the
+    same question from the ticket's side. A narrower rule (per team, per channel group) changes these two."""
     if not has_perm(user, READ):
         return Ticket.objects.none()
     return Ticket.objects.all()
+
+
+def users_who_may_see(ticket: Ticket | int, users) -> list:
+    """Those of ``users`` for whom ``tickets_visible_to`` holds ``ticket``, in their order, each once: the rule
+    above seen from the ticket's side, answered for many people in two queries (notification recipients).
+    Today's rule does not depend on the ticket; a narrower one would join it here."""
+    return holders_of(READ, users)
 
 
 def get_visible_ticket(user, pk) -> Ticket:

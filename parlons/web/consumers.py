@@ -24,10 +24,11 @@ def ticket_group(ticket_id: int) -> str:
     return f"ticket.{ticket_id}"
 
 
-def _ticket_exists(ticket_id: int) -> bool:
-    from parlons.tickets.models import Ticket
+def _may_watch(user, ticket_id: int) -> bool:
+    """Presence on a ticket is shown only to those who may see it."""
+    from parlons.tickets.selectors import tickets_visible_to
 
-    return Ticket.objects.filter(pk=ticket_id).exists()
+    return tickets_visible_to(user).filter(pk=ticket_id).exists()
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
@@ -68,8 +69,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 await self.channel_layer.group_discard(ticket_group(ticket_id), self.channel_name)
             return
         if ticket_id not in self.watching:
-            if len(self.watching) >= MAX_WATCHED or not await database_sync_to_async(_ticket_exists)(
-                ticket_id
+            if len(self.watching) >= MAX_WATCHED or not await database_sync_to_async(_may_watch)(
+                self.user, ticket_id
             ):
                 return
             self.watching.add(ticket_id)

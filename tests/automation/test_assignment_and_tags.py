@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from parlons.automation import assignment, services
+from parlons.automation import services
 from parlons.automation.models import AssignmentPolicy
 from parlons.core.actors import SYSTEM
 from parlons.core.errors import Forbidden, Invalid
@@ -40,7 +40,7 @@ def team_group(team):
 @pytest.fixture
 def policy(admin_user, team):
     def set_(method="round_robin", sticky=True, days=30, for_team=None):
-        return assignment.set_policy(
+        return services.set_assignment_policy(
             actor=admin_user, team=for_team, method=method, sticky=sticky, sticky_days=days
         )
 
@@ -132,11 +132,11 @@ def test_team_policy_overrides_the_global_one_and_rules_come_first_req_ops24(
 def test_only_administrators_set_the_policy_req_ops24(agent_user, lead_user, admin_user):
     for user in (agent_user, lead_user):
         with pytest.raises(Forbidden):
-            assignment.set_policy(actor=user, method="round_robin", sticky=True, sticky_days=30)
+            services.set_assignment_policy(actor=user, method="round_robin", sticky=True, sticky_days=30)
     with pytest.raises(Invalid):
-        assignment.set_policy(actor=admin_user, method="random", sticky=True, sticky_days=30)
+        services.set_assignment_policy(actor=admin_user, method="random", sticky=True, sticky_days=30)
     with pytest.raises(Invalid):
-        assignment.set_policy(actor=admin_user, method="round_robin", sticky=True, sticky_days=0)
+        services.set_assignment_policy(actor=admin_user, method="round_robin", sticky=True, sticky_days=0)
     assert not AssignmentPolicy.objects.exists()
 
 

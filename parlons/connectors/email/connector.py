@@ -74,7 +74,7 @@ class EmailConnector(Connector):
     parse_reads_stored = True  # finds the ticket a reply belongs to by the message it refers to
 
     def parse(self, event):
-        from parlons.connectors.email import forward
+        from parlons.connectors.email import forward, services
         from parlons.tickets.services import InboundMessage, PlatformEvent, Sender
 
         group = event.channel_group
@@ -112,7 +112,7 @@ class EmailConnector(Connector):
         files, refused = files_of(body)
         side = forward.find_forward(group, refs, subject, tags)
         if side is not None:
-            forward.record_answer(
+            services.record_answer(
                 side, address=address, name=name, body=body, message_id=message_id, auto=auto
             )
             return []

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from parlons.accounts.permissions import READ, has_perm
 from parlons.core.actors import actor_user
 from parlons.core.errors import NotFound
 from parlons.core.events import publish
 from parlons.tickets.models import Ticket, TicketEvent
+from parlons.tickets.selectors import tickets_visible_to
 
 
 def via_of(via: str | None) -> str:
@@ -62,16 +62,15 @@ def publish_ticket_updated(
 
 
 def lock_ticket(actor, ticket_or_id) -> Ticket:
-    """Re-read the ticket under a row lock, if the actor may see it (else NotFound, as if it did not exist).
+    """Re-read the ticket under a row lock, if the actor may see it (``tickets_visible_to``; else NotFound, as
+    if it did not exist).
 
     The lock is ``FOR NO KEY UPDATE`` (every ticket lock is): it excludes other writers of the ticket but not the
     foreign-key checks of rows that merely point to it (metrics, history, due times written by other workers'
     listeners), which plain ``FOR UPDATE`` blocked, and with which it deadlocked (issue 5)."""
     pk = ticket_or_id.pk if isinstance(ticket_or_id, Ticket) else ticket_or_id
-    if not has_perm(actor, READ):
-        raise NotFound()
     try:
-        return Ticket.objects.select_for_update(no_key=True).get(pk=pk)
+        return tickets_visible_to(actor).select_for_update(no_key=True).get(pk=pk)
     except (Ticket.DoesNotExist, ValueError, TypeError):
         raise NotFound()
 

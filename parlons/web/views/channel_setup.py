@@ -14,10 +14,10 @@ from django.views.decorators.http import require_POST
 
 from parlons.accounts.models import Team
 from parlons.accounts.permissions import ADMIN, require
+from parlons.connectors.services import reprocess_waiting
 from parlons.connectors.setup import (
     META_PLATFORMS,
     PLATFORM_SETUP,
-    reprocess_waiting,
     try_connection,
     waiting_deliveries,
     webhook_settings,

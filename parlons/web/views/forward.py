@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from parlons.accounts.permissions import WRITE, require
 from parlons.connectors.email.eml import ticket_to_eml
-from parlons.connectors.email.forward import forward_ticket
 from parlons.connectors.email.models import Forward
+from parlons.connectors.email.services import forward_ticket
 from parlons.core.errors import Invalid
 from parlons.tickets.models import Attachment
 from parlons.tickets.selectors import get_visible_ticket

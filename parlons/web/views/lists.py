@@ -273,7 +273,7 @@ def bulk(request):
     if error:
         messages.error(request, error)
         return redirect(back)
-    count = Ticket.objects.filter(pk__in=ids).count()
+    count = tickets_visible_to(request.user).filter(pk__in=ids).count()
     return render(
         request,
         "web/pages/bulk_confirm.html",

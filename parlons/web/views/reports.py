@@ -37,6 +37,7 @@ from parlons.reports.services import (
     save_report,
     saved_query,
     saved_reports_for,
+    start_ticket_export,
 )
 from parlons.tickets.models import Platform, Tag, Ticket
 from parlons.web.views._common import friendly_errors
@@ -194,9 +195,7 @@ def report_tickets_export(request, name: str):
     fmt = request.POST.get("format", "xlsx")
     try:
         params = parse_params(report, request.POST)
-        export = exports.start_ticket_export(
-            request.user, name, params.query(), request.POST.get("key", ""), fmt
-        )
+        export = start_ticket_export(request.user, name, params.query(), request.POST.get("key", ""), fmt)
     except Invalid as exc:
         return render(
             request,

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from parlons.accounts.models import Team
 from parlons.accounts.permissions import ADMIN, has_perm, require
-from parlons.automation import assignment, services
+from parlons.automation import services
 from parlons.automation.models import AssignmentPolicy, AutoTag, Rule
 from parlons.automation.schemas import CONDITION_FIELDS, OPS, TRIGGERS, available_actions
 from parlons.automation.selectors import (
@@ -486,14 +486,14 @@ def assignment_settings(request):
                 team = Team.objects.filter(pk=team_id).first() if team_id.isdigit() else None
                 if team is None:
                     raise Invalid(_("No such team."))
-                assignment.clear_team_policy(actor=request.user, team=team)
+                services.clear_assignment_policy(actor=request.user, team=team)
                 messages.success(request, _("The team follows the general setting again."))
                 return redirect("rules_assignment")
             if team_id:
                 team = Team.objects.filter(pk=team_id).first() if team_id.isdigit() else None
                 if team is None:
                     raise Invalid(_("No such team."))
-            assignment.set_policy(
+            services.set_assignment_policy(
                 actor=request.user,
                 team=team,
                 method=request.POST.get("method", ""),

@@ -45,11 +45,7 @@ def _save(request, form: WebhookForm, endpoint: WebhookEndpoint | None):
     data = form.cleaned_data
     try:
         if endpoint is None:
-            endpoint, secret = services.create_webhook(
-                actor=request.user, name=data["name"], url=data["url"], events=data["events"]
-            )
-            if not data["is_active"]:
-                services.update_webhook(endpoint, actor=request.user, is_active=False)
+            endpoint, secret = services.create_webhook(actor=request.user, **data)
             request.session["webhook_secret"] = {"id": endpoint.pk, "secret": secret}
             messages.success(request, _("Webhook created."))
         else:

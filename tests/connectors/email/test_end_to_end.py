@@ -182,7 +182,7 @@ def test_forward_to_outside_person_answer_lands_as_note_req_ops20(mailbox, dovec
     deliver(dovecot, sample("thunderbird_attachments.eml", TO=ADDRESS, MESSAGE_ID="f.1@example.org"))
     fetch_and_process()
     ticket = Ticket.objects.get()
-    from parlons.connectors.email.forward import forward_ticket
+    from parlons.connectors.email.services import forward_ticket
 
     pdf = Attachment.objects.get(content_type="application/pdf")
     forward = forward_ticket(

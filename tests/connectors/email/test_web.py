@@ -120,7 +120,7 @@ def test_forward_needs_write_permission_req_ops20(client, reader_user, email_tic
 
 
 def test_forward_service_checks_input_req_ops20(agent_user, reader_user, email_ticket):
-    from parlons.connectors.email.forward import forward_ticket
+    from parlons.connectors.email.services import forward_ticket
     from parlons.core.errors import Forbidden, Invalid
 
     with pytest.raises(Forbidden):

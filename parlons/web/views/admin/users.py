@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -39,15 +38,6 @@ def user_list(request):
     )
 
 
-def _apply_roles(user: User, wanted, *, actor) -> None:
-    """Grant and revoke the user's own roles so they match ``wanted`` (team roles are left alone)."""
-    held = {g.role for g in RoleGrant.objects.filter(user=user).select_related("role")}
-    for role in set(wanted) - held:
-        services.grant_role(role, actor=actor, user=user)
-    for role in held - set(wanted):
-        services.revoke_role(role, actor=actor, user=user)
-
-
 @admin_view(ADMIN)
 def user_create(request):
     form = UserForm(
@@ -70,20 +60,18 @@ def user_create(request):
     return render(request, "web/pages/admin/user_form.html", context, status=form_status(form))
 
 
-@transaction.atomic  # the user and their time zone, or nothing
 def _create(actor, data) -> User:
-    user = services.create_user(
+    return services.create_user(
         actor=actor,
         username=data["username"],
         email=data["email"],
         first_name=data["first_name"],
         last_name=data["last_name"],
         language=data["language"],
+        time_zone=data["time_zone"],
         teams=list(data["teams"]),
         roles=list(data["roles"]),
     )
-    services.update_user(user, actor=actor, time_zone=data["time_zone"])
-    return user
 
 
 @admin_view(ADMIN)
@@ -128,13 +116,9 @@ def user_edit(request, pk: int):
     return render(request, "web/pages/admin/user_form.html", context, status=form_status(form, password_form))
 
 
-@transaction.atomic  # a refused role change keeps the profile as it was too
 def _update(actor, subject: User, data) -> None:
-    data = dict(data)
-    roles = data.pop("roles")
-    data["teams"] = list(data["teams"])
+    data = {**data, "teams": list(data["teams"]), "roles": list(data["roles"])}
     services.update_user(subject, actor=actor, **data)
-    _apply_roles(subject, roles, actor=actor)
 
 
 @require_POST
@@ -158,10 +142,8 @@ def user_lock(request, pk: int):
 @require_POST
 @admin_view(ADMIN)
 def user_reset_mfa(request, pk: int):
-    from parlons.accounts.mfa import reset_mfa
-
     subject = get_object_or_404(User, pk=pk)
-    reset_mfa(subject, actor=request.user)
+    services.reset_mfa(subject, actor=request.user)
     messages.success(
         request, _("Two-step sign-in is reset: the person enrols a new authenticator at sign-in.")
     )
