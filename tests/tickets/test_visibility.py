@@ -171,6 +171,22 @@ def test_a_ticket_hidden_by_the_root_is_hidden_on_every_path_req_adm4(
     document = {"trigger": "message_received", "conditions": [], "actions": [{"type": "mark_spam"}]}
     tried = dry_run(actor=admin_user, document=document, limit=50)
     assert [row["ticket_id"] for row in tried["tickets"]] == [shown.pk]
+    # The tickets behind a report's figure (the drill-down page, its API and export).
+    from django.utils import timezone
+
+    from parlons.reports import metrics
+    from parlons.reports.selectors import drilldown, run_report
+
+    metrics.compute([hidden.pk, shown.pk])
+    today = timezone.localdate().isoformat()
+    period = {"from": today, "to": today, "by": "weekday"}
+    rows = [row for row in run_report(admin_user, "volume", period).rows if row["tickets"]]
+    drilled = {
+        pk
+        for row in rows
+        for pk in drilldown(admin_user, "volume", period, row["key"]).values_list("pk", flat=True)
+    }
+    assert drilled == {shown.pk}
 
 
 def test_nobody_is_told_about_a_ticket_they_may_not_see_req_adm4_ops13(

@@ -46,6 +46,7 @@ from parlons.reports.selectors.params import (
 from parlons.reports.selectors.results import BUCKETS, Column, Result
 from parlons.reports.selectors.standard import REPORTS, Report
 from parlons.tickets.models import Ticket
+from parlons.tickets.selectors import tickets_visible_to
 
 __all__ = [
     "BUCKETS",
@@ -101,6 +102,7 @@ def drilldown(user, name: str, data: Mapping, key: str) -> QuerySet[Ticket]:
     if not key:
         raise Invalid(_("Choose a figure to see its tickets."), details={"field": "key"})
     try:
-        return report.drill(report, params, key)
+        tickets = report.drill(report, params, key)
     except (ValueError, TypeError):
         raise Invalid(_("Unknown figure."), details={"field": "key"})
+    return tickets & tickets_visible_to(user)  # the figure's tickets that this reader may see
