@@ -90,7 +90,7 @@ def _conforms(value, hint) -> bool:
 def _type_name(hint) -> str:
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
-        return " | ".join(_type_name(arg) for arg in typing.get_args(hint))
+        return " or ".join(_type_name(arg) for arg in typing.get_args(hint))
     if origin is list:
         return f"list[{_type_name(typing.get_args(hint)[0])}]"
     return "None" if hint is type(None) else getattr(hint, "__name__", str(hint))

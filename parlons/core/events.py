@@ -427,3 +427,21 @@ class capture_events:
     def __exit__(self, *exc):
         _subscribers["*"].remove(self._record)
         return False
+
+
+def catalogue_markdown() -> str:
+    """The event catalogue as the table of ``docs/architecture.md``: each event, its payload, and who subscribes
+    (durable: through the outbox, retried; inline: after the commit, once). ``parlons events`` prints it."""
+    lines = [
+        "| event | payload (besides `actor_id`, `via`) | subscribers |",
+        "|---|---|---|",
+    ]
+    for event_type, cls in sorted(CATALOGUE.items()):
+        payload = ", ".join(f"`{name}`: {kind}" for name, kind in cls.payload_fields()) or "—"
+        subs = sorted(
+            f"`{name.removeprefix('parlons.')}` ({'durable' if durable else 'inline'}{', batch' if batch else ''})"
+            for name, durable, batch in subscribers_of(event_type)
+            if not name.startswith("parlons.core.events.capture_events")
+        )
+        lines.append(f"| `{event_type}` | {payload} | {'<br>'.join(subs) or '—'} |")
+    return "\n".join(lines) + "\n"
