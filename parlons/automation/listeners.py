@@ -143,7 +143,7 @@ _HANDLERS = {
 }
 
 
-@subscribe_batch(*_HANDLERS)
+@subscribe_batch(*_HANDLERS, durable=True)
 def on_events(events: list[DomainEvent]) -> None:
     """The events of a batch (or one event), in order: one read of the rule set for all of them, then each
     event that something could act on is handled (its handler reads the ticket's facts, and the rule set again

@@ -1,4 +1,5 @@
-"""Health of the parts /healthz reports: the database and the task workers."""
+"""Health of the parts /healthz reports: the database, the task workers and the event outbox (durable
+subscribers that keep failing leave derived data behind: ADR 0006)."""
 
 from __future__ import annotations
 
@@ -30,4 +31,22 @@ def check() -> dict:
     report["worker"] = {"status": "ok" if alive else "error", "alive": alive, "tasks_waiting": waiting}
     if not alive:
         report["status"] = "error"
+    report["events"] = _outbox()
+    if report["events"]["status"] != "ok":
+        report["status"] = "error"
     return report
+
+
+def _outbox() -> dict:
+    """Outbox rows a worker must run (a failure, or a process that died before running them) and those that
+    have failed ``FAILING_AFTER`` times: derived data (due times, figures, index, rules) is behind for them."""
+    from django.db.models import Count, Q
+
+    from parlons.core.events import FAILING_AFTER
+    from parlons.core.models import EventOutbox
+
+    counts = EventOutbox.objects.aggregate(
+        waiting=Count("pk", filter=Q(attempts__gt=0) | Q(run_after__lte=timezone.now())),
+        failing=Count("pk", filter=Q(attempts__gte=FAILING_AFTER)),
+    )
+    return {"status": "error" if counts["failing"] else "ok", **counts}

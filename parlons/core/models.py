@@ -24,3 +24,19 @@ class ScheduledJob(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class EventOutbox(models.Model):
+    """Domain events that durable subscribers must still handle (``parlons.core.events``, ADR 0006): written in
+    the transaction of the change that published them, deleted once every subscriber named in ``pending`` has
+    run; a row left behind (a failure, a process that died) is run again by a worker after ``run_after``."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    run_after = models.DateTimeField(db_index=True)
+    events = models.JSONField(default=list)  # [{"type", "actor_id", "via", "data"}, ...]
+    pending = models.JSONField(default=list)  # names of the durable subscribers that have not run yet
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self):
+        return f"outbox {self.pk}: {len(self.events)} events for {', '.join(self.pending)}"

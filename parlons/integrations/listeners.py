@@ -11,7 +11,7 @@ from parlons.core.events import DomainEvent, subscribe_batch
 from parlons.integrations.models import WEBHOOK_EVENTS, WebhookEndpoint
 
 
-@subscribe_batch(*WEBHOOK_EVENTS)
+@subscribe_batch(*WEBHOOK_EVENTS, durable=True)
 def forward_to_webhooks(events: list[DomainEvent]) -> None:
     from parlons.integrations.services import event_payload, queue_delivery
 

@@ -5,6 +5,7 @@ changes group or line of business, or is deleted, moves its tickets' facets."""
 from __future__ import annotations
 
 from parlons.core.db import retry_transient
+from parlons.core.event_types import MessageCreated, TagDeleted, TagUpdated, TicketCreated, TicketUpdated
 from parlons.core.events import DomainEvent, subscribe, subscribe_batch
 from parlons.reports import metrics
 
@@ -12,7 +13,7 @@ from parlons.reports import metrics
 RELEVANT = {"status", "assignee", "team", "channel_group", "language", "tags"}
 
 
-@subscribe_batch("ticket.created", "ticket.updated", "message.created")
+@subscribe_batch(TicketCreated, TicketUpdated, MessageCreated, durable=True)
 def recompute(events: list[DomainEvent]) -> None:
     """One recomputation for every ticket the events touched (a batch of ingested messages: one pass)."""
     ids: dict[int, None] = {}
@@ -25,6 +26,6 @@ def recompute(events: list[DomainEvent]) -> None:
         retry_transient(metrics.compute, list(ids))  # another worker's listeners may touch the same rows
 
 
-@subscribe("tag.updated", "tag.deleted")
+@subscribe(TagUpdated, TagDeleted, durable=True)
 def tag_changed(event: DomainEvent) -> None:
     metrics.refresh_facets_of_tag(event.data["id"])

@@ -6,6 +6,7 @@ worker does the rebuild (the ``default`` queue)."""
 
 from __future__ import annotations
 
+from parlons.core.event_types import MessageCreated, NoteCreated, TicketCreated, TicketUpdated
 from parlons.core.events import DomainEvent, subscribe_batch
 
 # The ``changes`` of ``ticket.updated`` that alter the indexed text (subject, messages, notes, contact).
@@ -13,7 +14,7 @@ from parlons.core.events import DomainEvent, subscribe_batch
 TEXT_CHANGES = {"subject", "messages", "notes", "contact", "merged", "tags", "channel_group", "language"}
 
 
-@subscribe_batch("ticket.created", "ticket.updated", "message.created", "note.created")
+@subscribe_batch(TicketCreated, TicketUpdated, MessageCreated, NoteCreated, durable=True)
 def queue_reindex(events: list[DomainEvent]) -> None:
     """One task for the tickets whose text the events changed (a batch of ingested messages: one task)."""
     from parlons.search.tasks import reindex_ticket, reindex_ticket_batch

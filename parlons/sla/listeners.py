@@ -3,10 +3,11 @@ tickets of a batch of changes."""
 
 from __future__ import annotations
 
+from parlons.core.event_types import MessageCreated, TicketCreated, TicketUpdated
 from parlons.core.events import DomainEvent, subscribe_batch
 
 
-@subscribe_batch("ticket.created", "ticket.updated", "message.created")
+@subscribe_batch(TicketCreated, TicketUpdated, MessageCreated, durable=True)
 def sync_due_times(events: list[DomainEvent]) -> None:
     from parlons.core.db import retry_transient
     from parlons.sla.services import sync_tickets

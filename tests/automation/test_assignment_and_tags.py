@@ -180,7 +180,7 @@ def test_keywords_tag_notes_and_replies_and_edits_req_ops25(
     from parlons.core.events import publish
 
     with committed_events():
-        publish("message.updated", via="ingest", id=message.pk, ticket_id=ticket.pk)
+        publish("message.updated", via="ingest", id=message.pk, ticket_id=ticket.pk, change="edited")
     assert set(ticket.tags.all()) == {passport_tag}
 
 

@@ -457,11 +457,11 @@ def test_sla_triggers_req_ops12(make_rule, incoming, committed_events):
     make_rule([{"type": "set_priority", "value": "urgent"}], trigger="sla_breached")
     ticket = incoming()
     with committed_events():
-        publish("sla.warning", via="sla", id=ticket.pk, target="first_response")
+        publish("sla.warning", via="sla", id=ticket.pk, target="first_response", due_at="")
     ticket.refresh_from_db()
     assert ticket.priority == "high"
     with committed_events():
-        publish("sla.breached", via="sla", id=ticket.pk, target="first_response")
+        publish("sla.breached", via="sla", id=ticket.pk, target="first_response", due_at="")
     ticket.refresh_from_db()
     assert ticket.priority == "urgent"
 

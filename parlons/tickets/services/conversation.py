@@ -227,7 +227,12 @@ def split_message(message_id: int, *, actor, via: str = "web") -> Ticket:
     record(source, "ticket.split", actor=actor, via=via, at=now, ticket=new.pk, messages=moved)
     touch(source, at=now)
     publish(
-        "ticket.created", actor_id=getattr(actor, "pk", None), via=via_of(via), id=new.pk, team_id=new.team_id
+        "ticket.created",
+        actor_id=getattr(actor, "pk", None),
+        via=via_of(via),
+        id=new.pk,
+        team_id=new.team_id,
+        channel_group_id=new.channel_group_id,
     )
     publish_ticket_updated(source, actor=actor, via=via, changes=["messages"])
     return new
