@@ -303,7 +303,9 @@ NINJA_PAGINATION_PER_PAGE = 50
 PARLONS_DEMO_PASSWORD = os.environ.get("PARLONS_DEMO_PASSWORD", "")
 
 # --- channels (Meta: Facebook, Messenger, Instagram, WhatsApp) -------------------------------------
-PARLONS_META_GRAPH_URL = os.environ.get("PARLONS_META_GRAPH_URL", "https://graph.facebook.com/v23.0").rstrip("/")
+PARLONS_META_GRAPH_URL = os.environ.get("PARLONS_META_GRAPH_URL", "https://graph.facebook.com/v23.0").rstrip(
+    "/"
+)
 PARLONS_META_APP_SECRET = os.environ.get("PARLONS_META_APP_SECRET", "")
 PARLONS_META_VERIFY_TOKEN = os.environ.get("PARLONS_META_VERIFY_TOKEN", "")
 PARLONS_META_TIMEOUT_SECONDS = float(os.environ.get("PARLONS_META_TIMEOUT_SECONDS", "15"))

@@ -37,6 +37,10 @@ ALLOWED = {
     ("parlons/core/scheduler.py", "run_job"): "ScheduledJob: when the job last finished, its error",
     ("parlons/core/worker.py", "_beat"): "WorkerHeartbeat: the worker's heartbeat row",
     ("parlons/core/worker.py", "finish_ready_tasks"): "DBTaskResult: the task rows a batch task finished",
+    # The event outbox (ADR 0006): the bus's own bookkeeping of which durable subscribers must still run.
+    ("parlons/core/events.py", "_write_outbox"): "EventOutbox: the events of a unit of work, in its transaction",
+    ("parlons/core/events.py", "_settle"): "EventOutbox: the row deleted, or kept for the subscribers that failed",
+    ("parlons/core/events.py", "redeliver_due"): "EventOutbox: a due row claimed by a conditional UPDATE",
     # A cache token every process compares with its compiled rules; the automation services bump it.
     ("parlons/automation/models.py", "RuleSetState.bump"): "RuleSetState: the rule-set cache token",
     # Report figures derived from the tickets and their history, recomputed (never edited) by the reports

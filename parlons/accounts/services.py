@@ -11,20 +11,32 @@ from datetime import datetime
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parlons.accounts.models import ApiToken, Language, Role, RoleGrant, SecurityEvent, Team, User
 from parlons.accounts.permissions import ADMIN, ALL_PERMISSIONS, forget_permissions, permissions_of, require
 from parlons.core.actors import actor_user
+from parlons.core.db import atomic
 from parlons.core.errors import Conflict, Forbidden, Invalid, NotFound
+from parlons.core.event_types import (
+    SecurityEventRecorded,
+    TeamCreated,
+    TeamDeleted,
+    TeamUpdated,
+    UserCreated,
+    UserLocked,
+    UserUpdated,
+)
 from parlons.core.events import publish
 
 TOKEN_PREFIX = "prl_"
 
 
-def record_security_event(kind: str, *, actor=None, target_user=None, severity="info", ip=None, **data):
+def record_security_event(
+    kind: str, *, actor=None, via: str = "web", target_user=None, severity="info", ip=None, **data
+):
     """Append to the audit trail. Callable by anyone (it never changes domain state); never pass secrets."""
     event = SecurityEvent.objects.create(
         kind=kind,
@@ -34,7 +46,9 @@ def record_security_event(kind: str, *, actor=None, target_user=None, severity="
         ip_address=ip,
         data=data,
     )
-    publish("security.event", id=event.pk, kind=kind, severity=severity)
+    publish(
+        SecurityEventRecorded(actor_id=event.actor_id, id=event.pk, kind=kind, severity=severity, via=via)
+    )
     return event
 
 
@@ -51,10 +65,11 @@ def _check_password(password: str, user: User | None = None) -> None:
         raise Invalid(" ".join(exc.messages), code="weak_password", details={"field": "password"})
 
 
-@transaction.atomic
+@atomic
 def create_user(
     *,
     actor,
+    via: str = "web",
     username: str,
     email: str = "",
     first_name: str = "",
@@ -102,12 +117,12 @@ def create_user(
         RoleGrant.objects.create(role=role, user=user, granted_by=actor_user(actor))
         record_security_event("role.granted", actor=actor, target_user=user, role=role.slug, team=None)
     record_security_event("user.created", actor=actor, target_user=user)
-    publish("user.created", actor_id=getattr(actor, "pk", None), id=user.pk)
+    publish(UserCreated(actor_id=getattr(actor, "pk", None), id=user.pk, via=via))
     return user
 
 
-@transaction.atomic
-def update_user(user: User, *, actor, roles: list[Role] | None = None, **fields) -> User:
+@atomic
+def update_user(user: User, *, actor, via: str = "web", roles: list[Role] | None = None, **fields) -> User:
     """Change profile fields (name, e-mail, language, time zone, teams, away) and, when ``roles`` is given, make
     the user's own role grants exactly those (team grants are left alone), all or nothing: a refused role change
     (one's own administration rights) keeps the profile as it was. Users may change their own name, language,
@@ -129,7 +144,7 @@ def update_user(user: User, *, actor, roles: list[Role] | None = None, **fields)
     if teams is not None:
         user.teams.set(teams)
     forget_permissions(user)
-    publish("user.updated", actor_id=getattr(actor, "pk", None), id=user.pk)
+    publish(UserUpdated(actor_id=getattr(actor, "pk", None), id=user.pk, via=via))
     if roles is not None:
         held = {g.role for g in RoleGrant.objects.filter(user=user).select_related("role")}
         for role in set(roles) - held:
@@ -139,7 +154,7 @@ def update_user(user: User, *, actor, roles: list[Role] | None = None, **fields)
     return user
 
 
-@transaction.atomic
+@atomic
 def set_password(user: User, password: str, *, actor) -> None:
     """Set a password after checking the password rules. Own password, or system.admin for others."""
     if getattr(actor, "pk", None) != user.pk:
@@ -150,8 +165,8 @@ def set_password(user: User, password: str, *, actor) -> None:
     record_security_event("user.password_changed", actor=actor, target_user=user)
 
 
-@transaction.atomic
-def lock_user(user: User, *, actor, reason: str = "") -> User:
+@atomic
+def lock_user(user: User, *, actor, via: str = "web", reason: str = "") -> User:
     """Lock an account (ENV-3): no sign-in, every session ended and every API token revoked."""
     require(actor, ADMIN)
     if getattr(actor, "pk", None) == user.pk:
@@ -163,11 +178,11 @@ def lock_user(user: User, *, actor, reason: str = "") -> User:
     end_sessions(user)
     user.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
     record_security_event("user.locked", actor=actor, target_user=user, severity="warning", reason=reason)
-    publish("user.locked", actor_id=getattr(actor, "pk", None), id=user.pk)
+    publish(UserLocked(actor_id=getattr(actor, "pk", None), id=user.pk, via=via))
     return user
 
 
-@transaction.atomic
+@atomic
 def unlock_user(user: User, *, actor) -> User:
     require(actor, ADMIN)
     user.is_active = True
@@ -193,7 +208,7 @@ def pending_mfa_device(user: User):
     return device
 
 
-@transaction.atomic
+@atomic
 def confirm_mfa_enrolment(user: User, code: str):
     """Confirm the pending authenticator with a first code and remove any other unconfirmed one. Called by the
     signed-in user for themselves; writes an ``mfa.enrolled`` security event."""
@@ -213,7 +228,7 @@ def confirm_mfa_enrolment(user: User, code: str):
     return device
 
 
-@transaction.atomic
+@atomic
 def reset_mfa(user: User, *, actor) -> None:
     """Remove a user's authenticators (lost phone): they enrol again at their next sign-in. Own account, or
     system.admin for others; writes an ``mfa.reset`` security event."""
@@ -238,9 +253,15 @@ def end_sessions(user: User) -> int:
 
 
 # --- teams ----------------------------------------------------------------------------------------
-@transaction.atomic
+@atomic
 def create_team(
-    *, actor, name: str, description: str = "", lead: User | None = None, members: list[User] | None = None
+    *,
+    actor,
+    via: str = "web",
+    name: str,
+    description: str = "",
+    lead: User | None = None,
+    members: list[User] | None = None,
 ) -> Team:
     """Create a team (ADM-7) with its lead and members, all or nothing. Needs system.admin. Publishes
     ``team.created``."""
@@ -253,34 +274,34 @@ def create_team(
     team = Team.objects.create(name=name, description=description, lead=lead)
     if members:
         team.members.set(members)
-    publish("team.created", actor_id=getattr(actor, "pk", None), id=team.pk)
+    publish(TeamCreated(actor_id=getattr(actor, "pk", None), id=team.pk, via=via))
     return team
 
 
-@transaction.atomic
-def update_team(team: Team, *, actor, members: list[User] | None = None, **fields) -> Team:
+@atomic
+def update_team(team: Team, *, actor, via: str = "web", members: list[User] | None = None, **fields) -> Team:
     require(actor, ADMIN)
     for name, value in fields.items():
         if name not in {"name", "description", "lead", "is_archived"}:
             raise Invalid(_("Unknown fields: %(fields)s") % {"fields": name})
         setattr(team, name, value)
     try:
-        with transaction.atomic():
+        with atomic():
             team.save()
     except IntegrityError:
         raise Conflict(_("A team named “%(name)s” already exists.") % {"name": team.name}, code="duplicate")
     if members is not None:
         team.members.set(members)
-    publish("team.updated", actor_id=getattr(actor, "pk", None), id=team.pk)
+    publish(TeamUpdated(actor_id=getattr(actor, "pk", None), id=team.pk, via=via))
     return team
 
 
-@transaction.atomic
-def delete_team(team: Team, *, actor) -> None:
+@atomic
+def delete_team(team: Team, *, actor, via: str = "web") -> None:
     require(actor, ADMIN)
     team_id = team.pk
     team.delete()
-    publish("team.deleted", actor_id=getattr(actor, "pk", None), id=team_id)
+    publish(TeamDeleted(actor_id=getattr(actor, "pk", None), id=team_id, via=via))
 
 
 # --- roles and grants -----------------------------------------------------------------------------
@@ -294,7 +315,7 @@ def _clean_permissions(permissions: list[str]) -> list[str]:
     return sorted(set(permissions))
 
 
-@transaction.atomic
+@atomic
 def create_role(*, actor, slug: str, name_en: str, name_fr: str, permissions: list[str]) -> Role:
     require(actor, ADMIN)
     if Role.objects.filter(slug=slug).exists():
@@ -306,7 +327,7 @@ def create_role(*, actor, slug: str, name_en: str, name_fr: str, permissions: li
     return role
 
 
-@transaction.atomic
+@atomic
 def update_role(role: Role, *, actor, permissions: list[str] | None = None, **names) -> Role:
     require(actor, ADMIN)
     before = list(role.permissions)
@@ -321,7 +342,7 @@ def update_role(role: Role, *, actor, permissions: list[str] | None = None, **na
     return role
 
 
-@transaction.atomic
+@atomic
 def grant_role(role: Role, *, actor, user: User | None = None, team: Team | None = None) -> RoleGrant:
     """Grant a role to an employee or to a team of employees (ADM-3). Needs system.admin."""
     require(actor, ADMIN)
@@ -338,7 +359,7 @@ def grant_role(role: Role, *, actor, user: User | None = None, team: Team | None
     return grant
 
 
-@transaction.atomic
+@atomic
 def revoke_role(role: Role, *, actor, user: User | None = None, team: Team | None = None) -> None:
     require(actor, ADMIN)
     if (
@@ -359,7 +380,7 @@ def revoke_role(role: Role, *, actor, user: User | None = None, team: Team | Non
 
 
 # --- API tokens -----------------------------------------------------------------------------------
-@transaction.atomic
+@atomic
 def create_token(
     user: User, *, actor, scopes: list[str] | None = None, name: str = "", expires_at: datetime | None = None
 ) -> tuple[ApiToken, str]:
@@ -392,7 +413,7 @@ def create_token(
     return token, key
 
 
-@transaction.atomic
+@atomic
 def revoke_token(token: ApiToken, *, actor) -> None:
     if getattr(actor, "pk", None) != token.user_id:
         require(actor, ADMIN)

@@ -12,6 +12,7 @@ from pydantic import Field
 from parlons.accounts import services as accounts
 from parlons.accounts.models import Role, SecurityEvent, Team, User
 from parlons.accounts.permissions import ADMIN, ALL_PERMISSIONS, READ, permissions_of, require
+from parlons.api.api import via
 from parlons.api.common import ERRORS, Deleted, Lang, all_by_key, get_or_404, optional_ref
 from parlons.api.schemas import Ref
 
@@ -102,6 +103,7 @@ def list_users(request):
 def create_user(request, payload: UserIn):
     user = accounts.create_user(
         actor=request.user,
+        via=via(request),
         username=payload.username,
         email=payload.email,
         first_name=payload.first_name,
@@ -126,7 +128,7 @@ def patch_user(request, user_id: int, payload: UserPatch):
     fields = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None and k != "team_ids"}
     if payload.team_ids is not None:
         fields["teams"] = _teams(payload.team_ids)
-    return _user_out(accounts.update_user(user, actor=request.user, **fields))
+    return _user_out(accounts.update_user(user, actor=request.user, via=via(request), **fields))
 
 
 class LockIn(Schema):
@@ -137,7 +139,7 @@ class LockIn(Schema):
 def lock_user(request, user_id: int, payload: LockIn):
     """Lock an account: sign-in refused, sessions ended, API tokens revoked (ENV-3)."""
     user = get_or_404(User, user_id, request=request)
-    return _user_out(accounts.lock_user(user, actor=request.user, reason=payload.reason))
+    return _user_out(accounts.lock_user(user, actor=request.user, via=via(request), reason=payload.reason))
 
 
 @router.post("/users/{int:user_id}/unlock", response={200: UserOut, **ERRORS}, tags=["users"])
@@ -214,6 +216,7 @@ def list_teams(request):
 def create_team(request, payload: TeamIn):
     team = accounts.create_team(
         actor=request.user,
+        via=via(request),
         name=payload.name,
         description=payload.description,
         lead=optional_ref(User, payload.lead_id, "lead"),
@@ -234,12 +237,14 @@ def patch_team(request, team_id: int, payload: TeamPatch):
     if "lead_id" in sent:
         fields["lead"] = optional_ref(User, payload.lead_id, "lead")
     members = _users(payload.member_ids) if payload.member_ids is not None else None
-    return _team_out(accounts.update_team(team, actor=request.user, members=members, **fields))
+    return _team_out(
+        accounts.update_team(team, actor=request.user, via=via(request), members=members, **fields)
+    )
 
 
 @router.delete("/teams/{int:team_id}", response={200: Deleted, **ERRORS}, tags=["teams"])
 def delete_team(request, team_id: int):
-    accounts.delete_team(get_or_404(Team, team_id, request=request), actor=request.user)
+    accounts.delete_team(get_or_404(Team, team_id, request=request), actor=request.user, via=via(request))
     return {"deleted": True}
 
 

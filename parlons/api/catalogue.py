@@ -121,6 +121,7 @@ def create_tag(request, payload: TagIn):
         201,
         services.create_tag(
             actor=request.user,
+            via=via(request),
             name_en=payload.name_en,
             name_fr=payload.name_fr,
             slug=payload.slug,
@@ -149,7 +150,7 @@ def patch_tag(request, tag_id: int, payload: TagPatch):
         fields["line_of_business"] = optional_ref(
             LineOfBusiness, payload.line_of_business_id, "line_of_business"
         )
-    return services.update_tag(tag, actor=request.user, **fields)
+    return services.update_tag(tag, actor=request.user, via=via(request), **fields)
 
 
 @router.delete("/tags/{int:tag_id}", response={200: Deleted, **ERRORS}, tags=["tags"])
@@ -197,7 +198,9 @@ def list_trackers(request):
 def create_tracker(request, payload: TrackerIn):
     return Status(
         201,
-        services.create_tracker(actor=request.user, name=payload.name, description=payload.description),
+        services.create_tracker(
+            actor=request.user, via=via(request), name=payload.name, description=payload.description
+        ),
     )
 
 
@@ -285,7 +288,9 @@ def list_canned(request, q: str = "", include_archived: bool = False):
 def create_canned(request, payload: CannedIn):
     data = payload.dict()
     team = _team_ref(data.pop("team_id"))
-    return Status(201, services.create_canned_response(actor=request.user, team=team, **data))
+    return Status(
+        201, services.create_canned_response(actor=request.user, via=via(request), team=team, **data)
+    )
 
 
 def _visible_canned(request, canned_id: int):
@@ -317,14 +322,14 @@ def patch_canned(request, canned_id: int, payload: CannedPatch):
     }
     if "team_id" in sent:
         fields["team"] = _team_ref(payload.team_id)
-    return services.update_canned_response(response, actor=request.user, **fields)
+    return services.update_canned_response(response, actor=request.user, via=via(request), **fields)
 
 
 @router.delete(
     "/canned-responses/{int:canned_id}", response={200: Deleted, **ERRORS}, tags=["canned responses"]
 )
 def delete_canned(request, canned_id: int):
-    services.delete_canned_response(_visible_canned(request, canned_id), actor=request.user)
+    services.delete_canned_response(_visible_canned(request, canned_id), actor=request.user, via=via(request))
     return {"deleted": True}
 
 

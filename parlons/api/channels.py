@@ -10,6 +10,7 @@ from pydantic import Field
 
 from parlons.accounts.models import Team
 from parlons.accounts.permissions import READ, require
+from parlons.api.api import via
 from parlons.api.common import ERRORS, Deleted, all_by_key, get_or_404, optional_ref
 from parlons.tickets import services
 from parlons.tickets.models import ChannelGroup, GroupSet, Platform
@@ -72,6 +73,7 @@ def list_channel_groups(request):
 def create_channel_group(request, payload: ChannelGroupIn):
     group = services.create_channel_group(
         actor=request.user,
+        via=via(request),
         platform=payload.platform,
         name=payload.name,
         external_id=payload.external_id,
@@ -149,6 +151,7 @@ def list_group_sets(request):
 def create_group_set(request, payload: GroupSetIn):
     group_set = services.create_group_set(
         actor=request.user,
+        via=via(request),
         name_en=payload.name_en,
         name_fr=payload.name_fr,
         groups=_channel_groups(payload.channel_groups),

@@ -12,6 +12,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from parlons.accounts.permissions import READ, require
+from parlons.api.api import via
 from parlons.api.common import ERRORS
 from parlons.notifications import services
 from parlons.notifications.models import Broadcast, Notification
@@ -178,6 +179,7 @@ def current_broadcasts(request):
 def create_broadcast(request, payload: BroadcastIn):
     broadcast = services.create_broadcast(
         actor=request.user,
+        via=via(request),
         kind=payload.kind,
         message=payload.message,
         starts_at=payload.starts_at,
@@ -192,4 +194,4 @@ def create_broadcast(request, payload: BroadcastIn):
     summary="End an announcement now",
 )
 def end_broadcast(request, broadcast_id: int):
-    return broadcast_out(services.end_broadcast(broadcast_id, actor=request.user))
+    return broadcast_out(services.end_broadcast(broadcast_id, actor=request.user, via=via(request)))

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from parlons.accounts.models import Team
 from parlons.accounts.permissions import ADMIN, require
+from parlons.api.api import via
 from parlons.api.common import ERRORS, Deleted
 from parlons.automation import services
 from parlons.automation.models import AssignmentPolicy, AutoTag, Rule
@@ -72,14 +73,18 @@ def list_rules(request):
 @router.post("", response={201: RuleOut, **ERRORS})
 def create_rule(request, payload: RuleIn):
     rule = services.create_rule(
-        actor=request.user, name=payload.name, document=payload.document, is_enabled=payload.is_enabled
+        actor=request.user,
+        via=via(request),
+        name=payload.name,
+        document=payload.document,
+        is_enabled=payload.is_enabled,
     )
     return Status(201, rule)
 
 
 @router.post("/reorder", response={200: list[RuleOut], **ERRORS})
 def reorder_rules(request, payload: OrderIn):
-    return services.reorder_rules(payload.ids, actor=request.user)
+    return services.reorder_rules(payload.ids, actor=request.user, via=via(request))
 
 
 @router.post("/dry-run", response={200: dict, **ERRORS})
@@ -131,20 +136,20 @@ def list_auto_tags(request):
 
 @router.post("/auto-tags", response={201: AutoTagOut, **ERRORS})
 def create_auto_tag(request, payload: AutoTagIn):
-    return Status(201, services.create_auto_tag(actor=request.user, **payload.dict()))
+    return Status(201, services.create_auto_tag(actor=request.user, via=via(request), **payload.dict()))
 
 
 @router.put("/auto-tags/{int:pk}", response={200: AutoTagOut, **ERRORS})
 def update_auto_tag(request, pk: int, payload: AutoTagIn):
     require(request.user, ADMIN)
     auto = get_object_or_404(AutoTag, pk=pk)
-    return services.update_auto_tag(auto, actor=request.user, **payload.dict())
+    return services.update_auto_tag(auto, actor=request.user, via=via(request), **payload.dict())
 
 
 @router.delete("/auto-tags/{int:pk}", response={200: Deleted, **ERRORS})
 def delete_auto_tag(request, pk: int):
     require(request.user, ADMIN)
-    services.delete_auto_tag(get_object_or_404(AutoTag, pk=pk), actor=request.user)
+    services.delete_auto_tag(get_object_or_404(AutoTag, pk=pk), actor=request.user, via=via(request))
     return Deleted()
 
 
@@ -179,6 +184,7 @@ def set_policy(request, payload: PolicyIn):
         team = optional_ref(Team, payload.team_id, "team_id")
     return services.set_assignment_policy(
         actor=request.user,
+        via=via(request),
         team=team,
         method=payload.method,
         sticky=payload.sticky,
@@ -197,7 +203,12 @@ def update_rule(request, pk: int, payload: RulePatch):
     require(request.user, ADMIN)
     rule = get_object_or_404(Rule, pk=pk)
     return services.update_rule(
-        rule, actor=request.user, name=payload.name, document=payload.document, is_enabled=payload.is_enabled
+        rule,
+        actor=request.user,
+        via=via(request),
+        name=payload.name,
+        document=payload.document,
+        is_enabled=payload.is_enabled,
     )
 
 
@@ -206,14 +217,19 @@ def replace_rule(request, pk: int, payload: RuleIn):
     require(request.user, ADMIN)
     rule = get_object_or_404(Rule, pk=pk)
     return services.update_rule(
-        rule, actor=request.user, name=payload.name, document=payload.document, is_enabled=payload.is_enabled
+        rule,
+        actor=request.user,
+        via=via(request),
+        name=payload.name,
+        document=payload.document,
+        is_enabled=payload.is_enabled,
     )
 
 
 @router.delete("/{int:pk}", response={200: Deleted, **ERRORS})
 def delete_rule(request, pk: int):
     require(request.user, ADMIN)
-    services.delete_rule(get_object_or_404(Rule, pk=pk), actor=request.user)
+    services.delete_rule(get_object_or_404(Rule, pk=pk), actor=request.user, via=via(request))
     return Deleted()
 
 

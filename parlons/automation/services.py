@@ -16,7 +16,7 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +27,19 @@ from parlons.automation.actions import perform
 from parlons.automation.models import AssignmentPolicy, AutoTag, RoundRobinState, Rule, RuleRun, RuleSetState
 from parlons.automation.schemas import MAX_KEYWORD_LENGTH, MAX_KEYWORDS, TEXT_TRIGGERS, validate_document
 from parlons.core.actors import SYSTEM, actor_user
+from parlons.core.db import atomic
 from parlons.core.errors import Invalid, NotFound
+from parlons.core.event_types import (
+    AssignmentPolicyChanged,
+    AutoTagCreated,
+    AutoTagDeleted,
+    AutoTagUpdated,
+    Event,
+    RuleCreated,
+    RuleDeleted,
+    RulesReordered,
+    RuleUpdated,
+)
 from parlons.core.events import publish
 from parlons.tickets.models import Message, Tag, Ticket
 from parlons.tickets.selectors import tickets_visible_to
@@ -61,15 +73,15 @@ def _forget_compiled() -> None:
     engine.forget_compiled_rules()
 
 
-def _changed(event_type: str, actor, **data) -> None:
+def _changed(event: type[Event], actor, via: str, **data) -> None:
     _forget_compiled()
-    publish(event_type, actor_id=getattr(actor, "pk", None), via="web", **data)
+    publish(event(actor_id=getattr(actor, "pk", None), via=via, **data))
 
 
 # --- rules ----------------------------------------------------------------------------------------
-@transaction.atomic
+@atomic
 def create_rule(
-    *, actor, name: str, document: Any, is_enabled: bool = True, position: int | None = None
+    *, actor, via: str = "web", name: str, document: Any, is_enabled: bool = True, position: int | None = None
 ) -> Rule:
     require(actor, ADMIN)
     name = _clean_name(name)
@@ -87,13 +99,19 @@ def create_rule(
         position=max(0, int(position)),
         created_by=actor_user(actor),
     )
-    _changed("rule.created", actor, id=rule.pk)
+    _changed(RuleCreated, actor, via, id=rule.pk)
     return rule
 
 
-@transaction.atomic
+@atomic
 def update_rule(
-    rule: Rule, *, actor, name: str | None = None, document: Any = None, is_enabled: bool | None = None
+    rule: Rule,
+    *,
+    actor,
+    via: str = "web",
+    name: str | None = None,
+    document: Any = None,
+    is_enabled: bool | None = None,
 ) -> Rule:
     require(actor, ADMIN)
     rule = Rule.objects.select_for_update().get(pk=rule.pk)
@@ -105,20 +123,20 @@ def update_rule(
     if is_enabled is not None:
         rule.is_enabled = bool(is_enabled)
     rule.save()
-    _changed("rule.updated", actor, id=rule.pk)
+    _changed(RuleUpdated, actor, via, id=rule.pk)
     return rule
 
 
-@transaction.atomic
-def delete_rule(rule: Rule, *, actor) -> None:
+@atomic
+def delete_rule(rule: Rule, *, actor, via: str = "web") -> None:
     require(actor, ADMIN)
     pk = rule.pk
     Rule.objects.filter(pk=pk).delete()
-    _changed("rule.deleted", actor, id=pk)
+    _changed(RuleDeleted, actor, via, id=pk)
 
 
-@transaction.atomic
-def reorder_rules(ids: list[int], *, actor) -> list[Rule]:
+@atomic
+def reorder_rules(ids: list[int], *, actor, via: str = "web") -> list[Rule]:
     """Put the rules in the order given (every rule once); rules run in this order."""
     require(actor, ADMIN)
     try:
@@ -134,7 +152,7 @@ def reorder_rules(ids: list[int], *, actor) -> list[Rule]:
     for position, pk in enumerate(ids, start=1):
         if rules[pk].position != position:
             Rule.objects.filter(pk=pk).update(position=position)
-    _changed("rule.reordered", actor, ids=ids)
+    _changed(RulesReordered, actor, via, ids=ids)
     return list(Rule.objects.order_by("position", "id"))
 
 
@@ -352,7 +370,7 @@ def _save_runs(runs: list[RuleRun]) -> None:
     if not runs:
         return
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        with transaction.atomic():
+        with atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
             RuleRun.objects.bulk_create(runs)
@@ -382,7 +400,7 @@ def run_idle_rules(now: datetime, *, batch: int = 500) -> int:
             if not rule.matches(engine.Facts(ticket, now=now)):
                 continue
             try:
-                with transaction.atomic():
+                with atomic():
                     run = RuleRun.objects.create(
                         rule_id=rule.id, ticket_id=ticket.pk, trigger="time_since_update", results=[]
                     )
@@ -396,9 +414,9 @@ def run_idle_rules(now: datetime, *, batch: int = 500) -> int:
 
 
 # --- automatic assignment (OPS-6, OPS-24; the choice itself: parlons.automation.assignment) -------------
-@transaction.atomic
+@atomic
 def set_assignment_policy(
-    *, actor, team: Team | None = None, method: str, sticky: bool, sticky_days: int
+    *, actor, via: str = "web", team: Team | None = None, method: str, sticky: bool, sticky_days: int
 ) -> AssignmentPolicy:
     """Set the global policy (team None) or a team's. Needs system.admin. Publishes
     ``assignment.policy_changed``."""
@@ -425,11 +443,11 @@ def set_assignment_policy(
         row = AssignmentPolicy(team=team)
     row.method, row.sticky, row.sticky_days = method, bool(sticky), sticky_days
     row.save()
-    _changed("assignment.policy_changed", actor, team_id=getattr(team, "pk", None))
+    _changed(AssignmentPolicyChanged, actor, via, team_id=getattr(team, "pk", None))
     return row
 
 
-@transaction.atomic
+@atomic
 def clear_assignment_policy(*, actor, team: Team) -> None:
     """The team follows the global policy again. Needs system.admin; publishes nothing."""
     require(actor, ADMIN)
@@ -437,7 +455,7 @@ def clear_assignment_policy(*, actor, team: Team) -> None:
     _forget_compiled()
 
 
-@transaction.atomic
+@atomic
 def auto_assign(ticket_id: int) -> User | None:
     """Assign a new unassigned ticket following the policy, as the system (after ``ticket.created``), and
     record the team's round-robin turn; returns the agent chosen (or None). The assignment goes through
@@ -505,10 +523,11 @@ def _auto_tag_fields(tag_slug, keywords_en, keywords_fr, sources) -> dict:
     }
 
 
-@transaction.atomic
+@atomic
 def create_auto_tag(
     *,
     actor,
+    via: str = "web",
     tag: str,
     keywords_en=(),
     keywords_fr=(),
@@ -519,29 +538,37 @@ def create_auto_tag(
     auto = AutoTag.objects.create(
         **_auto_tag_fields(tag, keywords_en, keywords_fr, sources), is_enabled=bool(is_enabled)
     )
-    _changed("auto_tag.created", actor, id=auto.pk)
+    _changed(AutoTagCreated, actor, via, id=auto.pk)
     return auto
 
 
-@transaction.atomic
+@atomic
 def update_auto_tag(
-    auto: AutoTag, *, actor, tag: str, keywords_en=(), keywords_fr=(), sources=(), is_enabled=True
+    auto: AutoTag,
+    *,
+    actor,
+    via: str = "web",
+    tag: str,
+    keywords_en=(),
+    keywords_fr=(),
+    sources=(),
+    is_enabled=True,
 ) -> AutoTag:
     require(actor, ADMIN)
     for key, value in _auto_tag_fields(tag, keywords_en, keywords_fr, sources).items():
         setattr(auto, key, value)
     auto.is_enabled = bool(is_enabled)
     auto.save()
-    _changed("auto_tag.updated", actor, id=auto.pk)
+    _changed(AutoTagUpdated, actor, via, id=auto.pk)
     return auto
 
 
-@transaction.atomic
-def delete_auto_tag(auto: AutoTag, *, actor) -> None:
+@atomic
+def delete_auto_tag(auto: AutoTag, *, actor, via: str = "web") -> None:
     require(actor, ADMIN)
     pk = auto.pk
     AutoTag.objects.filter(pk=pk).delete()
-    _changed("auto_tag.deleted", actor, id=pk)
+    _changed(AutoTagDeleted, actor, via, id=pk)
 
 
 def apply_auto_tags(

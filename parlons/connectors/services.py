@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from parlons.connectors.base import SendError, batch_scope, connector_for
 from parlons.connectors.models import InboundEvent, OutboundMessage
 from parlons.core.actors import SYSTEM
-from parlons.core.db import is_transient, retry_transient
+from parlons.core.db import atomic, is_transient, retry_transient
 from parlons.core.errors import Invalid, ParlonsError
+from parlons.core.event_types import MessageDeliveryChanged
 from parlons.core.events import publish
 from parlons.tickets.models import Message
 
@@ -28,9 +29,9 @@ def store_inbound(
 ):
     """Store a raw delivery (deduplicated by the platform's id) and queue its processing in the same
     transaction. Returns (event, created). Call before acknowledging the delivery."""
-    with transaction.atomic():
+    with atomic():
         try:
-            with transaction.atomic():
+            with atomic():
                 event = InboundEvent.objects.create(
                     platform=platform,
                     external_id=external_id[:255],
@@ -80,7 +81,7 @@ def store_inbound_items(items, *, headers: dict | None = None) -> tuple[int, int
     header_json = json.dumps(headers or {})
     at = connection.ops.adapt_datetimefield_value(timezone.now())
     stored = duplicates = 0
-    with transaction.atomic(), connection.cursor() as cursor:
+    with atomic(), connection.cursor() as cursor:
         for platform, external_id, body, group_external_id in items:
             cursor.execute(
                 sql,
@@ -157,7 +158,7 @@ def _after_the_running_batch(group_id: int | None) -> None:
     from django.db import connection
 
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        with transaction.atomic():
+        with atomic():
             _lock_ingest(group_id)
 
 
@@ -191,10 +192,10 @@ def _apply(event: InboundEvent, *, savepoint: bool, items: list | None = None) -
 
     ticket_ids: list[int] = []
     try:
-        with transaction.atomic() if savepoint else nullcontext():
+        with atomic() if savepoint else nullcontext():
             if items is None:
                 items = _parse(event)
-            with transaction.atomic() if len(items) > 1 and not savepoint else nullcontext():
+            with atomic() if len(items) > 1 and not savepoint else nullcontext():
                 for item in items:
                     if isinstance(item, PlatformEvent):
                         ticket_ids += apply_platform_event(item, actor=SYSTEM, via="ingest")
@@ -244,7 +245,7 @@ def _apply_all(events: list[InboundEvent], *, savepoints: bool) -> dict[int, lis
         if not run:
             return
         try:
-            with transaction.atomic():
+            with atomic():
                 stored = ingest_inbound_messages(
                     [i for _e, items in run for i in items], actor=SYSTEM, via="ingest"
                 )
@@ -333,7 +334,7 @@ def _run_batch(ids: list[int], *, own: int | None, savepoints: bool, group_id=No
     base = InboundEvent.objects.select_related("channel_group__channel").order_by("pk")
     # Network work first, outside the transaction (a read of the batch, no lock).
     prefetched = _prefetch_all(list(base.filter(pk__in=ids, state__in=todo)))
-    with batched_dispatch(), transaction.atomic():
+    with batched_dispatch(), atomic():
         _one_batch_at_a_time(group_id)
         # Re-read under the lock: another worker's batch may have done some of them meanwhile. Only the task's
         # own delivery is tried again when it failed before; the others are pending ones.
@@ -424,11 +425,9 @@ def queue_outbound(message: Message, *, idempotency_key: str) -> OutboundMessage
 def _set_delivery(outbound: OutboundMessage, status: str, error: str = "") -> None:
     Message.objects.filter(pk=outbound.message_id).update(delivery_status=status, delivery_error=error)
     publish(
-        "message.delivery_changed",
-        via="outbound",
-        id=outbound.message_id,
-        status=status,
-        ticket_id=outbound.message.ticket_id,
+        MessageDeliveryChanged(
+            via="outbound", id=outbound.message_id, status=status, ticket_id=outbound.message.ticket_id
+        )
     )
 
 
@@ -436,7 +435,7 @@ def send_outbound(outbound_id: int) -> str:
     """Deliver one queued message. A retryable failure is scheduled again with exponential backoff and
     jitter (or the platform's Retry-After); the idempotency key travels with every attempt so a retry never
     posts twice. Returns the resulting state."""
-    with transaction.atomic():
+    with atomic():
         outbound = (
             OutboundMessage.objects.select_for_update()
             .select_related("message", "channel_group__channel")
@@ -462,7 +461,7 @@ def send_outbound(outbound_id: int) -> str:
         result = connector.send(outbound)
     except SendError as exc:
         failure = exc
-    with transaction.atomic():
+    with atomic():
         if failure is not None:
             exc = failure
             outbound.last_error = str(exc)[:2000]
@@ -505,7 +504,7 @@ def retry_failed_reply(message_id: int, *, actor, via: str = "web") -> Message:
 
     require(actor, WRITE)
     require(actor, PUBLISH)
-    with transaction.atomic():
+    with atomic():
         message = Message.objects.filter(pk=message_id, direction=Message.Direction.OUT).first()
         if message is None:
             raise NotFound()
@@ -524,12 +523,13 @@ def retry_failed_reply(message_id: int, *, actor, via: str = "web") -> Message:
         )
         record(ticket, "reply.retried", actor=actor, via=via, message=message.pk)
         publish(
-            "message.delivery_changed",
-            actor_id=getattr(actor, "pk", None),
-            via=via,
-            id=message.pk,
-            status=Message.Delivery.QUEUED,
-            ticket_id=ticket.pk,
+            MessageDeliveryChanged(
+                actor_id=getattr(actor, "pk", None),
+                via=via,
+                id=message.pk,
+                status=Message.Delivery.QUEUED,
+                ticket_id=ticket.pk,
+            )
         )
         from parlons.connectors.tasks import send_outbound_message
 
@@ -550,7 +550,7 @@ def reprocess_waiting(*, actor) -> int:
 
     require(actor, ADMIN)
 
-    with transaction.atomic():
+    with atomic():
         events = list(
             InboundEvent.objects.select_for_update()
             .filter(state=InboundEvent.State.FAILED, channel_group__isnull=True)

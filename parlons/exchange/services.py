@@ -15,12 +15,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from parlons.accounts.permissions import EXPORT, READ, WRITE, require
 from parlons.accounts.services import record_security_event
+from parlons.core.db import atomic
 from parlons.core.errors import Invalid, NotFound
 from parlons.exchange import documents, imports, selectors, workbooks
 from parlons.exchange.models import ExportJob, ImportBatch
@@ -49,7 +49,7 @@ def export_is_large(actor, f: TicketFilters) -> bool:
     return selectors.count_export(actor, f) > settings.PARLONS_EXPORT_SYNC_LIMIT
 
 
-@transaction.atomic
+@atomic
 def queue_ticket_export(actor, f: TicketFilters, *, notes: bool = True) -> ExportJob:
     """Start an export in the background; the job row and its task are written in the same transaction.
     Needs data.export; a bad filter is refused here, before anything is queued."""
@@ -216,7 +216,7 @@ def import_batch_of(actor, batch_id, *, lock: bool = False) -> ImportBatch:
     return batch
 
 
-@transaction.atomic
+@atomic
 def confirm_import(actor, batch_id) -> imports.Report:
     """Write a previewed import, in one transaction, through the services. The file is read and checked again
     (the data may have changed since the preview); when any row fails nothing is written and the report says

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,7 +36,9 @@ from parlons.accounts.permissions import ADMIN, HANDOFF, require
 from parlons.accounts.services import record_security_event
 from parlons.core.actors import SYSTEM
 from parlons.core.crypto import decrypt_json, encrypt_json
+from parlons.core.db import atomic
 from parlons.core.errors import Invalid, NotFound
+from parlons.core.event_types import HandoffCreated
 from parlons.core.events import publish
 from parlons.integrations.models import WEBHOOK_EVENTS, Handoff, WebhookDelivery, WebhookEndpoint
 from parlons.tickets.models import ChannelGroup, MessageKind, Tag, Ticket
@@ -81,7 +83,7 @@ def webhook_secret(endpoint: WebhookEndpoint) -> str:
     return decrypt_json(endpoint.secret_encrypted).get("secret", "")
 
 
-@transaction.atomic
+@atomic
 def create_webhook(
     *, actor, name: str, url: str, events: list[str] | None = None, secret: str = "", is_active: bool = True
 ) -> tuple[WebhookEndpoint, str]:
@@ -103,7 +105,7 @@ def create_webhook(
     return endpoint, secret
 
 
-@transaction.atomic
+@atomic
 def update_webhook(endpoint: WebhookEndpoint, *, actor, **fields) -> WebhookEndpoint:
     require(actor, ADMIN)
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
@@ -124,7 +126,7 @@ def update_webhook(endpoint: WebhookEndpoint, *, actor, **fields) -> WebhookEndp
     return endpoint
 
 
-@transaction.atomic
+@atomic
 def rotate_webhook_secret(endpoint: WebhookEndpoint, *, actor) -> str:
     require(actor, ADMIN)
     secret = secrets.token_urlsafe(32)
@@ -133,7 +135,7 @@ def rotate_webhook_secret(endpoint: WebhookEndpoint, *, actor) -> str:
     return secret
 
 
-@transaction.atomic
+@atomic
 def delete_webhook(endpoint: WebhookEndpoint, *, actor) -> None:
     require(actor, ADMIN)
     record_security_event("webhook.deleted", actor=actor, webhook=endpoint.pk, url=endpoint.url)
@@ -152,14 +154,14 @@ def queue_delivery(endpoint: WebhookEndpoint, event_type: str, payload: dict[str
     return delivery
 
 
-@transaction.atomic
+@atomic
 def send_test_event(endpoint: WebhookEndpoint, *, actor) -> WebhookDelivery:
     """A ``ping`` delivery so an administrator can check the receiver."""
     require(actor, ADMIN)
     return queue_delivery(endpoint, "ping", event_payload("ping", {"webhook": endpoint.pk}))
 
 
-@transaction.atomic
+@atomic
 def retry_delivery(delivery: WebhookDelivery, *, actor) -> WebhookDelivery:
     """Send a failed delivery again (same id, so the receiver can recognise it)."""
     require(actor, ADMIN)
@@ -223,7 +225,7 @@ def ticket_summary(ticket_id: int) -> dict[str, Any] | None:
 def send_delivery(delivery_id: int) -> str:
     """Send one delivery (the task). The HTTP call happens outside any transaction; the result is recorded
     after it. Returns the resulting status."""
-    with transaction.atomic():
+    with atomic():
         delivery = (
             WebhookDelivery.objects.select_for_update()
             .select_related("endpoint")
@@ -261,7 +263,7 @@ def send_delivery(delivery_id: int) -> str:
             error = f"HTTP {code}"
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
-    with transaction.atomic():
+    with atomic():
         delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
         delivery.last_status_code = code
         delivery.last_error = error
@@ -380,7 +382,7 @@ def hand_off(
     ignored = sorted(set(slugs) - {t.slug for t in tags})
     client_words = "\n\n".join(t["text"] for t in turns if t["role"] == "client")
     try:
-        with transaction.atomic():
+        with atomic():
             result = ingest_inbound_message(
                 InboundMessage(
                     channel_group=group,
@@ -432,13 +434,14 @@ def hand_off(
                 handoff=handoff.pk,
             )
             publish(
-                "handoff.created",
-                actor_id=bot.pk if bot else None,
-                via="handoff",
-                id=handoff.pk,
-                ticket_id=ticket.pk,
-                intent=handoff.intent,
-                confidence=handoff.confidence,
+                HandoffCreated(
+                    actor_id=bot.pk if bot else None,
+                    via="handoff",
+                    id=handoff.pk,
+                    ticket_id=ticket.pk,
+                    intent=handoff.intent,
+                    confidence=handoff.confidence,
+                )
             )
     except IntegrityError:  # the same bot sent the same conversation twice at the same moment
         existing = Handoff.objects.filter(bot=bot, external_id=external_id).first()

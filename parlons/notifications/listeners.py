@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from parlons.core.event_types import HandoffCreated, MessageCreated, NoteCreated, TicketUpdated
 from parlons.core.events import DomainEvent, subscribe, subscribe_batch
 from parlons.notifications.models import Kind
 
@@ -25,7 +26,7 @@ def _excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
 
 
-@subscribe("ticket.updated")
+@subscribe(TicketUpdated, durable=True)
 def on_assigned(event: DomainEvent) -> None:
     if "assignee" not in (event.data.get("changes") or []):
         return
@@ -48,7 +49,7 @@ def on_assigned(event: DomainEvent) -> None:
     )
 
 
-@subscribe_batch("message.created")
+@subscribe_batch(MessageCreated, durable=True)
 def on_client_reply(events: list[DomainEvent]) -> None:
     """A client wrote on a ticket someone is assigned to: tell them (one query for a batch of messages)."""
     from parlons.notifications.services import notify
@@ -72,7 +73,7 @@ def on_client_reply(events: list[DomainEvent]) -> None:
         )
 
 
-@subscribe("note.created")
+@subscribe(NoteCreated, durable=True)
 def on_mention(event: DomainEvent) -> None:
     """The people a note mentions, among those who may see its ticket (``notify`` keeps only them)."""
     from parlons.accounts.models import User
@@ -124,7 +125,7 @@ def _actor(actor_id):
     return User.objects.filter(pk=actor_id).first()
 
 
-@subscribe("handoff.created")
+@subscribe(HandoffCreated, durable=True)
 def on_handoff(event: DomainEvent) -> None:
     """A chatbot handed a triaged conversation over (OPS-7): tell the assignee, else the members of the ticket's
     team who may see it (``notify`` keeps only them)."""

@@ -32,7 +32,9 @@ from django.utils.translation import gettext as _
 
 from parlons.accounts.permissions import ADMIN, require
 from parlons.core.actors import actor_user
+from parlons.core.db import atomic
 from parlons.core.errors import Invalid, NotFound
+from parlons.core.event_types import BroadcastCreated, BroadcastEnded, NotificationSettingsChanged
 from parlons.core.events import publish
 from parlons.notifications.models import Broadcast, Kind, Notification, Preference, SystemEmailSettings
 
@@ -208,7 +210,7 @@ def update_preferences(
         from parlons.core.errors import Forbidden
 
         raise Forbidden(_("You can only change your own notification preferences."))
-    with transaction.atomic():
+    with atomic():
         pref = Preference.objects.select_for_update().get(pk=preference_for(user).pk)
         if channels is not None:
             unknown = sorted(set(channels) - set(TUNABLE_KINDS))
@@ -231,6 +233,7 @@ def update_preferences(
 def update_system_settings(
     *,
     actor,
+    via: str = "web",
     sla_reminders: bool | None = None,
     auto_assigned: bool | None = None,
     bot_triaged: bool | None = None,
@@ -240,7 +243,7 @@ def update_system_settings(
     require(actor, ADMIN)
     if digest_minutes is not None and not 1 <= int(digest_minutes) <= 24 * 60:
         raise Invalid(_("The digest interval must be between 1 and 1440 minutes."))
-    with transaction.atomic():
+    with atomic():
         obj = system_settings()
         for name, value in (
             ("sla_reminders", sla_reminders),
@@ -253,7 +256,7 @@ def update_system_settings(
             obj.digest_minutes = int(digest_minutes)
         obj.updated_by = actor_user(actor)
         obj.save()
-        publish("notifications.settings_changed", actor_id=getattr(actor, "pk", None), via="web")
+        publish(NotificationSettingsChanged(actor_id=getattr(actor, "pk", None), via=via))
     return obj
 
 
@@ -367,7 +370,7 @@ def _deliver_one(n: Notification, sysset: SystemEmailSettings, now: datetime) ->
     if not wants["email"] or pref.muted or not user.email or not _system_allows_email(n.kind, n, sysset):
         return
     window = timedelta(minutes=sysset.digest_minutes)
-    with transaction.atomic():
+    with atomic():
         pref = Preference.objects.select_for_update().get(pk=pref.pk)
         in_dnd = bool(pref.dnd_until and pref.dnd_until > now)
         if not in_dnd and (pref.last_email_at is None or now - pref.last_email_at >= window):
@@ -497,7 +500,7 @@ def run_digests(now: datetime | None = None) -> int:
     )
     sent = 0
     for user_id in user_ids:
-        with transaction.atomic():
+        with atomic():
             pref = Preference.objects.select_for_update().filter(user_id=user_id).first()
             if pref is None:
                 continue
@@ -542,7 +545,13 @@ PLANNED_NOTICE = timedelta(hours=48)
 
 
 def create_broadcast(
-    *, actor, kind: str, message: str, starts_at: datetime | None = None, ends_at: datetime | None = None
+    *,
+    actor,
+    via: str = "web",
+    kind: str,
+    message: str,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
 ) -> Broadcast:
     """An administrator announces a problem or an outage to all users: one e-mail each, in their language, and
     a banner on every page until it ends. Planned outages must be announced at least 48 hours ahead."""
@@ -571,7 +580,7 @@ def create_broadcast(
             _("A planned outage must be announced at least 48 hours before it starts."),
             details={"field": "starts_at"},
         )
-    with transaction.atomic():
+    with atomic():
         broadcast = Broadcast.objects.create(
             kind=kind, message=message, starts_at=starts_at, ends_at=ends_at, created_by=actor_user(actor)
         )
@@ -589,14 +598,14 @@ def create_broadcast(
             },
         )
         broadcast.save(update_fields=["recipients"])
-        publish("broadcast.created", actor_id=getattr(actor, "pk", None), via="web", id=broadcast.pk)
+        publish(BroadcastCreated(actor_id=getattr(actor, "pk", None), via=via, id=broadcast.pk))
     return broadcast
 
 
-def end_broadcast(broadcast_id: int, *, actor) -> Broadcast:
+def end_broadcast(broadcast_id: int, *, actor, via: str = "web") -> Broadcast:
     """End a broadcast now: its banner disappears from every page."""
     require(actor, ADMIN)
-    with transaction.atomic():
+    with atomic():
         broadcast = Broadcast.objects.select_for_update().filter(pk=broadcast_id).first()
         if broadcast is None:
             raise NotFound()
@@ -607,7 +616,7 @@ def end_broadcast(broadcast_id: int, *, actor) -> Broadcast:
             if broadcast.ends_at > now:
                 broadcast.ends_at = now
             broadcast.save(update_fields=["ended_at", "ended_by", "ends_at"])
-            publish("broadcast.ended", actor_id=getattr(actor, "pk", None), via="web", id=broadcast.pk)
+            publish(BroadcastEnded(actor_id=getattr(actor, "pk", None), via=via, id=broadcast.pk))
     return broadcast
 
 

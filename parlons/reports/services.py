@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, time, timedelta
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from parlons.accounts.permissions import ADMIN, REPORTS, has_perm, require
+from parlons.core.db import atomic
 from parlons.core.errors import Forbidden, Invalid, NotFound
+from parlons.core.event_types import ReportDeleted, ReportSaved
 from parlons.core.events import publish
 from parlons.reports.models import SavedReport
 from parlons.reports.selectors import Period, Result, get_report, local_zone, parse_params
@@ -55,8 +56,10 @@ def scheduled_period(schedule: str, today: date) -> Period:
     return Period(today - timedelta(days=7), today - timedelta(days=1))
 
 
-@transaction.atomic
-def save_report(actor, *, name: str, report: str, data, team=None, schedule: str = "") -> SavedReport:
+@atomic
+def save_report(
+    actor, *, name: str, report: str, data, team=None, schedule: str = "", via: str = "web"
+) -> SavedReport:
     """Save a report's settings. The team, when given, must be one of the actor's teams (administrators may
     share with any team). Publishes ``report.saved``."""
     require(actor, REPORTS)
@@ -82,18 +85,18 @@ def save_report(actor, *, name: str, report: str, data, team=None, schedule: str
         schedule=schedule,
         next_send_at=next_send(schedule, timezone.now()),
     )
-    publish("report.saved", actor_id=actor.pk, via="web", id=saved.pk)
+    publish(ReportSaved(actor_id=actor.pk, via=via, id=saved.pk))
     return saved
 
 
-@transaction.atomic
-def delete_saved_report(actor, saved: SavedReport) -> None:
+@atomic
+def delete_saved_report(actor, saved: SavedReport, *, via: str = "web") -> None:
     require(actor, REPORTS)
     if saved.owner_id != actor.pk and not has_perm(actor, ADMIN):
         raise Forbidden(_("Only the person who saved this report can delete it."))
     pk = saved.pk
     saved.delete()
-    publish("report.deleted", actor_id=actor.pk, via="web", id=pk)
+    publish(ReportDeleted(actor_id=actor.pk, via=via, id=pk))
 
 
 def saved_query(saved: SavedReport, period: Period | None = None) -> dict:
@@ -192,7 +195,7 @@ def start_ticket_export(user, report: str, params: dict, key: str, fmt: str):
         raise Invalid(_("Tickets can be exported as xlsx or csv."), details={"field": "format"})
     drilldown(user, report, params, key)  # validates and checks reports.view + tickets.read
     require(user, EXPORT)
-    with transaction.atomic():  # the database task row commits with the export row, or neither
+    with atomic():  # the database task row commits with the export row, or neither
         export = ReportExport.objects.create(
             requested_by=user, report=report, params={**params, "key": key}, format=fmt
         )

@@ -24,7 +24,21 @@ from django.utils.translation import gettext as _
 from parlons.accounts.permissions import ADMIN, WRITE, require
 from parlons.core.actors import SYSTEM, actor_user
 from parlons.core.business_hours import BusinessCalendar, parse_hhmm
+from parlons.core.db import atomic
 from parlons.core.errors import Invalid, NotFound
+from parlons.core.event_types import (
+    BusinessHoursUpdated,
+    HolidayCreated,
+    HolidayDeleted,
+    ReminderCancelled,
+    ReminderCreated,
+    ReminderDue,
+    SlaBreached,
+    SlaPolicyCreated,
+    SlaPolicyDeleted,
+    SlaPolicyUpdated,
+    SlaWarning,
+)
 from parlons.core.events import publish
 from parlons.sla.models import BusinessHours, Holiday, Reminder, SlaPolicy, TicketSla
 from parlons.tickets.models import ChannelGroup, Ticket
@@ -123,7 +137,7 @@ def _clean_policy(data: PolicyInput) -> PolicyInput:
     return data
 
 
-@transaction.atomic
+@atomic
 def save_policy(data: PolicyInput, *, actor, policy_id: int | None = None, via: str = "web") -> SlaPolicy:
     """Create or change a policy (system.admin); open tickets get their due times recomputed after commit."""
     require(actor, ADMIN)
@@ -137,23 +151,19 @@ def save_policy(data: PolicyInput, *, actor, policy_id: int | None = None, via: 
     for field, value in data.__dict__.items():
         setattr(policy, field, value)
     policy.save()
-    publish(
-        "sla_policy.created" if policy_id is None else "sla_policy.updated",
-        actor_id=getattr(actor, "pk", None),
-        via=via_of(via),
-        id=policy.pk,
-    )
+    event = SlaPolicyCreated if policy_id is None else SlaPolicyUpdated
+    publish(event(actor_id=getattr(actor, "pk", None), via=via_of(via), id=policy.pk))
     transaction.on_commit(_enqueue_recompute, robust=True)
     return policy
 
 
-@transaction.atomic
+@atomic
 def delete_policy(policy_id: int, *, actor, via: str = "web") -> None:
     require(actor, ADMIN)
     deleted, _ignored = SlaPolicy.objects.filter(pk=policy_id).delete()
     if not deleted:
         raise NotFound()
-    publish("sla_policy.deleted", actor_id=getattr(actor, "pk", None), via=via_of(via), id=policy_id)
+    publish(SlaPolicyDeleted(actor_id=getattr(actor, "pk", None), via=via_of(via), id=policy_id))
     transaction.on_commit(_enqueue_recompute, robust=True)
 
 
@@ -177,7 +187,7 @@ def recompute_open_tickets() -> int:
 
 
 # --- business hours and holidays --------------------------------------------------------------------
-@transaction.atomic
+@atomic
 def add_holiday(day, name_en: str, name_fr: str, *, actor, via: str = "web") -> Holiday:
     require(actor, ADMIN)
     name_en, name_fr = (name_en or "").strip(), (name_fr or "").strip()
@@ -186,22 +196,22 @@ def add_holiday(day, name_en: str, name_fr: str, *, actor, via: str = "web") -> 
     if Holiday.objects.filter(date=day).exists():
         raise Invalid(_("This day is already a holiday."), details={"field": "date"})
     holiday = Holiday.objects.create(date=day, name_en=name_en[:120], name_fr=name_fr[:120])
-    publish("holiday.created", actor_id=getattr(actor, "pk", None), via=via_of(via), id=holiday.pk)
+    publish(HolidayCreated(actor_id=getattr(actor, "pk", None), via=via_of(via), id=holiday.pk))
     transaction.on_commit(_enqueue_recompute, robust=True)
     return holiday
 
 
-@transaction.atomic
+@atomic
 def delete_holiday(holiday_id: int, *, actor, via: str = "web") -> None:
     require(actor, ADMIN)
     deleted, _ignored = Holiday.objects.filter(pk=holiday_id).delete()
     if not deleted:
         raise NotFound()
-    publish("holiday.deleted", actor_id=getattr(actor, "pk", None), via=via_of(via), id=holiday_id)
+    publish(HolidayDeleted(actor_id=getattr(actor, "pk", None), via=via_of(via), id=holiday_id))
     transaction.on_commit(_enqueue_recompute, robust=True)
 
 
-@transaction.atomic
+@atomic
 def set_business_hours(
     time_zone: str, hours: dict[int, list[tuple[str, str]]], *, actor, via: str = "web"
 ) -> BusinessHours:
@@ -231,7 +241,7 @@ def set_business_hours(
     config.time_zone = time_zone
     config.hours = stored
     config.save()
-    publish("business_hours.updated", actor_id=getattr(actor, "pk", None), via=via_of(via), id=config.pk)
+    publish(BusinessHoursUpdated(actor_id=getattr(actor, "pk", None), via=via_of(via), id=config.pk))
     transaction.on_commit(_enqueue_recompute, robust=True)
     return config
 
@@ -313,7 +323,7 @@ def sync_tickets(
     if not ids:
         return {}
     now = now or timezone.now()
-    with transaction.atomic():
+    with atomic():
         tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=ids)}
         if not tickets:
             return {}
@@ -489,7 +499,7 @@ def _fire(sla_id: int, target: str, level: str, now: datetime) -> bool:
     extra = {}
     if level == "breached":  # a breach found without an earlier warning: no late warning afterwards
         extra = {f"{target}_warned_at": now}
-    with transaction.atomic():
+    with atomic():
         won = TicketSla.objects.filter(pk=sla_id, **{f"{flag}__isnull": True}).update(**{flag: now})
         if not won:
             return False
@@ -502,7 +512,8 @@ def _fire(sla_id: int, target: str, level: str, now: datetime) -> bool:
         due = getattr(sla, f"{target}_due_at")
         kind = f"sla.{level}"
         record(ticket, kind, actor=SYSTEM, via="system", at=now, target=target, due_at=due.isoformat())
-        publish(kind, actor_id=None, via="system", id=ticket.pk, target=target, due_at=due.isoformat())
+        event = SlaWarning if level == "warning" else SlaBreached
+        publish(event(actor_id=None, via="system", id=ticket.pk, target=target, due_at=due.isoformat()))
         _notify(
             _recipients(ticket),
             kind=kind,
@@ -558,7 +569,7 @@ def _visible_ticket(actor, ticket_id) -> Ticket:
     return get_visible_ticket(actor, ticket_id)
 
 
-@transaction.atomic
+@atomic
 def create_reminder(
     ticket_id,
     *,
@@ -604,16 +615,14 @@ def create_reminder(
         remind_at=remind_at.isoformat(),
     )
     publish(
-        "reminder.created",
-        actor_id=getattr(actor, "pk", None),
-        via=via_of(via),
-        id=reminder.pk,
-        ticket_id=ticket.pk,
+        ReminderCreated(
+            actor_id=getattr(actor, "pk", None), via=via_of(via), id=reminder.pk, ticket_id=ticket.pk
+        )
     )
     return reminder
 
 
-@transaction.atomic
+@atomic
 def cancel_reminder(reminder_id, *, actor, via: str = "web", now: datetime | None = None) -> Reminder:
     """Cancel one of one's own pending reminders (someone else's, or one on a ticket one may not see, is not
     found)."""
@@ -632,11 +641,9 @@ def cancel_reminder(reminder_id, *, actor, via: str = "web", now: datetime | Non
     reminder.save(update_fields=["cancelled_at"])
     record(reminder.ticket, "reminder.cancelled", actor=actor, via=via, at=now, reminder=reminder.pk)
     publish(
-        "reminder.cancelled",
-        actor_id=getattr(actor, "pk", None),
-        via=via_of(via),
-        id=reminder.pk,
-        ticket_id=reminder.ticket_id,
+        ReminderCancelled(
+            actor_id=getattr(actor, "pk", None), via=via_of(via), id=reminder.pk, ticket_id=reminder.ticket_id
+        )
     )
     return reminder
 
@@ -659,7 +666,7 @@ def fire_due_reminders(now: datetime | None = None) -> int:
     due = Reminder.objects.filter(fired_at__isnull=True, cancelled_at__isnull=True, remind_at__lte=now)
     fired = 0
     for pk in list(due.order_by("remind_at", "pk").values_list("pk", flat=True)[:500]):
-        with transaction.atomic():
+        with atomic():
             if not Reminder.objects.filter(pk=pk, fired_at__isnull=True, cancelled_at__isnull=True).update(
                 fired_at=now
             ):
@@ -667,9 +674,7 @@ def fire_due_reminders(now: datetime | None = None) -> int:
             reminder = Reminder.objects.select_related("ticket", "user").get(pk=pk)
             ticket = reminder.ticket
             record(ticket, "reminder.due", actor=SYSTEM, via="system", at=now, reminder=reminder.pk)
-            publish(
-                "reminder.due", via="system", id=reminder.pk, ticket_id=ticket.pk, user_id=reminder.user_id
-            )
+            publish(ReminderDue(via="system", id=reminder.pk, ticket_id=ticket.pk, user_id=reminder.user_id))
             if reminder.user.is_active:
                 _notify(
                     [reminder.user],

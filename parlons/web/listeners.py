@@ -16,6 +16,13 @@ import threading
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
+from parlons.core.event_types import (
+    MessageCreated,
+    MessageDeliveryChanged,
+    NoteCreated,
+    TicketCreated,
+    TicketUpdated,
+)
 from parlons.core.events import DomainEvent, subscribe
 from parlons.web.consumers import ALL_READERS
 
@@ -100,7 +107,7 @@ def _in_server_loop_thread() -> bool:
     )
 
 
-@subscribe("ticket.created", "ticket.updated", "message.created", "note.created", "message.delivery_changed")
+@subscribe(TicketCreated, TicketUpdated, MessageCreated, NoteCreated, MessageDeliveryChanged)
 def push_to_browsers(event: DomainEvent) -> None:
     layer = get_channel_layer()
     if layer is None:

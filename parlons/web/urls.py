@@ -37,7 +37,9 @@ urlpatterns = [
     path("trackers/<int:pk>/rename/", views.tracker_rename, name="tracker_rename"),
     path("", include("parlons.web.views.admin.urls")),  # /admin/…, /preferences/, composer canned responses
     path(
-        "tickets/<int:pk>/messages/<int:message_id>/retry/", outbound_views.retry_message, name="message_retry"
+        "tickets/<int:pk>/messages/<int:message_id>/retry/",
+        outbound_views.retry_message,
+        name="message_retry",
     ),
     path("search/", search_views.search_page, name="search"),
     path("search/saved/", search_views.saved_search_action, name="saved_search"),
@@ -62,11 +64,19 @@ urlpatterns = [
     path("reports/saved/<int:pk>/", report_views.saved_report_open, name="saved_report"),
     path("reports/saved/<int:pk>/delete/", report_views.saved_report_delete, name="saved_report_delete"),
     path("reports/exports/<int:pk>/", report_views.report_export_status, name="report_export_status"),
-    path("reports/exports/<int:pk>/download/", report_views.report_export_download, name="report_export_download"),
+    path(
+        "reports/exports/<int:pk>/download/",
+        report_views.report_export_download,
+        name="report_export_download",
+    ),
     path("reports/<slug:name>/", report_views.report_page, name="report"),
     path("reports/<slug:name>/export.<str:fmt>", report_views.report_download, name="report_download"),
     path("reports/<slug:name>/tickets/", report_views.report_tickets, name="report_tickets"),
-    path("reports/<slug:name>/tickets/export/", report_views.report_tickets_export, name="report_tickets_export"),
+    path(
+        "reports/<slug:name>/tickets/export/",
+        report_views.report_tickets_export,
+        name="report_tickets_export",
+    ),
     path("exchange/", exchange_views.exchange_page, name="exchange"),
     path("exchange/exports/", exchange_views.export_jobs, name="exchange_jobs"),
     path("exchange/exports/tickets/", exchange_views.export_tickets, name="exchange_export"),
@@ -74,9 +84,21 @@ urlpatterns = [
     path("exchange/<str:kind>/<str:what>.xlsx", exchange_views.catalogue_download, name="exchange_catalogue"),
     path("exchange/imports/<str:kind>/upload/", exchange_views.import_upload, name="exchange_upload"),
     path("exchange/imports/<uuid:batch_id>/", exchange_views.import_preview, name="exchange_import"),
-    path("exchange/imports/<uuid:batch_id>/confirm/", exchange_views.import_confirm, name="exchange_import_confirm"),
-    path("exchange/imports/<uuid:batch_id>/discard/", exchange_views.import_discard, name="exchange_import_discard"),
-    path("tickets/<int:pk>/conversation.<str:fmt>", exchange_views.conversation_download, name="ticket_document"),
+    path(
+        "exchange/imports/<uuid:batch_id>/confirm/",
+        exchange_views.import_confirm,
+        name="exchange_import_confirm",
+    ),
+    path(
+        "exchange/imports/<uuid:batch_id>/discard/",
+        exchange_views.import_discard,
+        name="exchange_import_discard",
+    ),
+    path(
+        "tickets/<int:pk>/conversation.<str:fmt>",
+        exchange_views.conversation_download,
+        name="ticket_document",
+    ),
     path("rules/", rules_views.rule_list, name="rules"),
     path("rules/new/", rules_views.rule_edit, name="rule_new"),
     path("rules/<int:pk>/", rules_views.rule_edit, name="rule_edit"),

@@ -168,7 +168,7 @@ def test_admin_creates_a_user_with_teams_and_roles_req_adm6_adm3(admin_user, rol
     (grant_audit,) = security_events("role.granted")
     assert (grant_audit.target_user, grant_audit.data["role"]) == (user, "agent")
     assert [e.type for e in events] == ["security.event", "security.event", "user.created"]
-    assert events[-1] == DomainEvent("user.created", actor_id=admin_user.pk, data={"id": user.pk})
+    assert events[-1] == DomainEvent("user.created", via="web", actor_id=admin_user.pk, data={"id": user.pk})
 
 
 def test_create_user_refusals_req_adm6(admin_user, lead_user):
@@ -328,7 +328,7 @@ def test_locking_a_user_ends_sessions_revokes_tokens_and_stops_sign_in_req_env3(
         "warning",
         {"reason": "Départ de l'employé"},
     )
-    assert DomainEvent("user.locked", actor_id=admin_user.pk, data={"id": agent_user.pk}) in events
+    assert DomainEvent("user.locked", via="web", actor_id=admin_user.pk, data={"id": agent_user.pk}) in events
 
     unlock_user(agent_user, actor=admin_user)
     agent_user.refresh_from_db()

@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +22,7 @@ from parlons.connectors.email.config import MailboxConfig
 from parlons.connectors.email.forward import build_forward, forward_message_id, sending_mailbox
 from parlons.connectors.email.models import Forward, MailboxSettings
 from parlons.core.actors import SYSTEM, actor_user
+from parlons.core.db import atomic
 from parlons.core.errors import Invalid
 from parlons.tickets.models import Attachment, ChannelGroup, Platform, Ticket
 from parlons.tickets.services._common import lock_ticket, publish_ticket_updated, record, touch
@@ -32,7 +32,7 @@ MAX_ATTEMPTS = 8
 MAX_NOTE = 5000
 
 
-@transaction.atomic
+@atomic
 def set_signature(group: ChannelGroup, *, actor, signature_en: str, signature_fr: str) -> MailboxSettings:
     """The signature appended to replies from this mailbox, in the ticket's language (both when it is not
     known). Needs system.admin."""
@@ -51,7 +51,7 @@ def set_signature(group: ChannelGroup, *, actor, signature_en: str, signature_fr
 
 
 # --- forwards (OPS-20) ----------------------------------------------------------------------------
-@transaction.atomic
+@atomic
 def forward_ticket(
     ticket: Ticket | int,
     *,
@@ -125,7 +125,7 @@ def send_forward(forward_id: int) -> str:
     nothing."""
     from parlons.connectors.email.smtp import send_mail
 
-    with transaction.atomic():
+    with atomic():
         forward = (
             Forward.objects.select_for_update(of=("self",))
             .select_related("ticket", "channel_group", "created_by")
@@ -141,7 +141,7 @@ def send_forward(forward_id: int) -> str:
     try:
         send_mail(cfg, build_forward(forward, cfg))
     except SendError as exc:
-        with transaction.atomic():
+        with atomic():
             forward.last_error = str(exc)[:2000]
             if exc.retryable and forward.attempts < MAX_ATTEMPTS:
                 forward.save(update_fields=["last_error"])

@@ -3,9 +3,9 @@ import for real rolls back when any row fails."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
+from parlons.core.db import atomic
 from parlons.core.errors import ParlonsError
 from parlons.exchange.imports.kinds import RTF_KIND
 from parlons.exchange.imports.results import Report, RowResult
@@ -92,8 +92,8 @@ def _write_tag(v: dict, row: RowResult, actor) -> str:
     return _upsert(
         row,
         Tag.objects.filter(slug=v["slug"]).first(),
-        lambda: tickets.create_tag(actor=actor, slug=v["slug"], line_of_business=lob, **fields),
-        lambda tag, **changes: tickets.update_tag(tag, actor=actor, **changes),
+        lambda: tickets.create_tag(actor=actor, via="import", slug=v["slug"], line_of_business=lob, **fields),
+        lambda tag, **changes: tickets.update_tag(tag, actor=actor, via="import", **changes),
         {
             **fields,
             "line_of_business": lob or (group.line_of_business if group else None),
@@ -112,8 +112,8 @@ def _write_team(v: dict, row: RowResult, actor) -> str:
     return _upsert(
         row,
         Team.objects.filter(name__iexact=v["name"]).first(),
-        lambda: accounts.create_team(actor=actor, **fields),
-        lambda team, **changes: accounts.update_team(team, actor=actor, **changes),
+        lambda: accounts.create_team(actor=actor, via="import", **fields),
+        lambda team, **changes: accounts.update_team(team, actor=actor, via="import", **changes),
         {**fields, "is_archived": bool(v["archived"])},
         archived=bool(v["archived"]),
     )
@@ -132,6 +132,7 @@ def _write_user(v: dict, row: RowResult, actor) -> str:
     if user is None:
         user = accounts.create_user(
             actor=actor,
+            via="import",
             username=v["username"],
             email=v["email"],
             first_name=v["first_name"],
@@ -141,7 +142,7 @@ def _write_user(v: dict, row: RowResult, actor) -> str:
             roles=roles,
         )
         if not active:
-            accounts.update_user(user, actor=actor, is_active=False)
+            accounts.update_user(user, actor=actor, via="import", is_active=False)
         return "create"
     if not active and user.pk == getattr(actor, "pk", None):
         raise _CellError("active", _("You cannot deactivate your own account."))
@@ -160,7 +161,7 @@ def _write_user(v: dict, row: RowResult, actor) -> str:
     if not changes and not missing_roles:
         return "unchanged"
     if changes:
-        accounts.update_user(user, actor=actor, **changes)
+        accounts.update_user(user, actor=actor, via="import", **changes)
     for role in missing_roles:
         accounts.grant_role(role, actor=actor, user=user)
     return "update"
@@ -188,8 +189,10 @@ def _write_canned(v: dict, row: RowResult, actor) -> str:
     return _upsert(
         row,
         _canned_named(v["shortcut"], v["name"], without_shortcut=True),
-        lambda: tickets.create_canned_response(actor=actor, shortcut=v["shortcut"], **fields),
-        lambda response, **changes: tickets.update_canned_response(response, actor=actor, **changes),
+        lambda: tickets.create_canned_response(actor=actor, via="import", shortcut=v["shortcut"], **fields),
+        lambda response, **changes: tickets.update_canned_response(
+            response, actor=actor, via="import", **changes
+        ),
         {**fields, "is_archived": bool(v["archived"])},
         archived=bool(v["archived"]),
     )
@@ -203,12 +206,12 @@ def _write_rtf_canned(v: dict, row: RowResult, actor) -> str:
     existing = _canned_named(v["shortcut"], v["name"], without_shortcut=False)
     if existing is None:
         tickets.create_canned_response(
-            actor=actor, name=v["name"], shortcut=v["shortcut"], **{body_field: v["body"]}
+            actor=actor, via="import", name=v["name"], shortcut=v["shortcut"], **{body_field: v["body"]}
         )
         return "create"
     if getattr(existing, body_field) == v["body"]:
         return "unchanged"
-    tickets.update_canned_response(existing, actor=actor, **{body_field: v["body"]})
+    tickets.update_canned_response(existing, actor=actor, via="import", **{body_field: v["body"]})
     return "update"
 
 
@@ -249,7 +252,7 @@ def _run(report: Report, actor) -> None:
         if row.errors:
             continue
         try:
-            with transaction.atomic():
+            with atomic():
                 row.action = _apply_row(report.kind, row, actor)
         except _CellError as exc:
             row.error(exc.column, exc.message)
@@ -263,7 +266,7 @@ def trial(report: Report, actor) -> Report:
     if report.file_errors:
         return report
     try:
-        with transaction.atomic():
+        with atomic():
             _run(report, actor)
             raise _Rollback
     except _Rollback:
@@ -276,7 +279,7 @@ def apply(report: Report, actor) -> Report:
     if not report.ok:
         return report
     try:
-        with transaction.atomic():
+        with atomic():
             _run(report, actor)
             if not report.ok:
                 raise _Rollback

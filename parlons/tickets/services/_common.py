@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from parlons.core.actors import actor_user
 from parlons.core.errors import NotFound
+from parlons.core.event_types import TicketUpdated
 from parlons.core.events import publish
 from parlons.tickets.models import Ticket, TicketEvent
 from parlons.tickets.selectors import tickets_visible_to
@@ -50,14 +51,15 @@ def publish_ticket_updated(
 ) -> None:
     """``ticket.updated`` for the ticket at ``version`` (default: the version it has now)."""
     publish(
-        "ticket.updated",
-        actor_id=getattr(actor, "pk", None),
-        via=via_of(via),
-        id=ticket.pk,
-        version=ticket.version if version is None else version,
-        changes=changes,
-        assignee_id=ticket.assignee_id,
-        team_id=ticket.team_id,
+        TicketUpdated(
+            actor_id=getattr(actor, "pk", None),
+            via=via_of(via),
+            id=ticket.pk,
+            version=ticket.version if version is None else version,
+            changes=changes,
+            assignee_id=ticket.assignee_id,
+            team_id=ticket.team_id,
+        )
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -13,7 +13,19 @@ from django.utils.translation import ngettext
 from parlons.accounts.permissions import ADMIN, MANAGE, WRITE, require
 from parlons.core.actors import actor_user
 from parlons.core.crypto import encrypt_json
+from parlons.core.db import atomic
 from parlons.core.errors import Conflict, Invalid
+from parlons.core.event_types import (
+    CannedResponseCreated,
+    CannedResponseDeleted,
+    CannedResponseUpdated,
+    ChannelGroupCreated,
+    GroupSetCreated,
+    TagCreated,
+    TagDeleted,
+    TagUpdated,
+    TrackerCreated,
+)
 from parlons.core.events import publish
 from parlons.tickets.models import (
     CannedResponse,
@@ -46,7 +58,7 @@ def _slug(wanted: str, fallback: str) -> str:
 
 def _save_unique(obj, message: str):
     try:
-        with transaction.atomic():
+        with atomic():
             obj.save()
     except IntegrityError:
         raise Conflict(message, code="duplicate")
@@ -54,7 +66,7 @@ def _save_unique(obj, message: str):
 
 
 # --- lines of business and tag groups --------------------------------------------------------------
-@transaction.atomic
+@atomic
 def create_line_of_business(*, actor, name_en: str, name_fr: str, slug: str = "") -> LineOfBusiness:
     """Create a line of business (OPS-16). Needs tickets.manage."""
     require(actor, MANAGE)
@@ -63,7 +75,7 @@ def create_line_of_business(*, actor, name_en: str, name_fr: str, slug: str = ""
     return _save_unique(lob, _("A line of business with this identifier already exists."))
 
 
-@transaction.atomic
+@atomic
 def create_tag_group(
     *,
     actor,
@@ -88,7 +100,7 @@ def create_tag_group(
     return _save_unique(group, _("A tag group with this identifier already exists."))
 
 
-@transaction.atomic
+@atomic
 def update_line_of_business(
     lob: LineOfBusiness, *, actor, name_en: str | None = None, name_fr: str | None = None, is_archived=None
 ) -> LineOfBusiness:
@@ -106,7 +118,7 @@ def update_line_of_business(
 _UNSET = object()
 
 
-@transaction.atomic
+@atomic
 def update_tag_group(
     group: TagGroup,
     *,
@@ -128,10 +140,11 @@ def update_tag_group(
 
 
 # --- tags -----------------------------------------------------------------------------------------
-@transaction.atomic
+@atomic
 def create_tag(
     *,
     actor,
+    via: str = "web",
     name_en: str,
     name_fr: str,
     slug: str = "",
@@ -150,15 +163,15 @@ def create_tag(
         line_of_business=line_of_business or (group.line_of_business if group else None),
     )
     _save_unique(tag, _("A tag “%(slug)s” already exists.") % {"slug": tag.slug})
-    publish("tag.created", actor_id=getattr(actor, "pk", None), id=tag.pk)
+    publish(TagCreated(actor_id=getattr(actor, "pk", None), id=tag.pk, via=via))
     return tag
 
 
 _TAG_FIELDS = {"name_en", "name_fr", "group", "line_of_business", "is_archived"}
 
 
-@transaction.atomic
-def update_tag(tag: Tag, *, actor, **fields) -> Tag:
+@atomic
+def update_tag(tag: Tag, *, actor, via: str = "web", **fields) -> Tag:
     """Rename, regroup, archive or unarchive a tag (ADM-8). Needs tickets.manage. History rows keep the names
     they were written with, so a rename never rewrites the past."""
     require(actor, MANAGE)
@@ -172,11 +185,11 @@ def update_tag(tag: Tag, *, actor, **fields) -> Tag:
     for name, value in fields.items():
         setattr(tag, name, value)
     tag.save()
-    publish("tag.updated", actor_id=getattr(actor, "pk", None), id=tag.pk)
+    publish(TagUpdated(actor_id=getattr(actor, "pk", None), id=tag.pk, via=via))
     return tag
 
 
-@transaction.atomic
+@atomic
 def delete_tag(tag: Tag, *, actor, confirm: bool = False, via: str = "web") -> int:
     """Delete a tag (ADM-8). A tag in use is deleted only with ``confirm=True``; every ticket that had it gets
     a ``tags.removed`` history row carrying the tag's names, so history stays readable. Needs tickets.manage.
@@ -202,24 +215,24 @@ def delete_tag(tag: Tag, *, actor, confirm: bool = False, via: str = "web") -> i
     for ticket in Ticket.objects.filter(pk__in=in_use).iterator():
         record(ticket, "tags.removed", actor=actor, via=via, tags=[ref], reason="tag_deleted")
     tag.delete()
-    publish("tag.deleted", actor_id=getattr(actor, "pk", None), id=ref["id"], tickets=len(in_use))
+    publish(TagDeleted(actor_id=getattr(actor, "pk", None), id=ref["id"], tickets=len(in_use), via=via))
     return len(in_use)
 
 
 # --- trackers -------------------------------------------------------------------------------------
-@transaction.atomic
-def create_tracker(*, actor, name: str, description: str = "") -> Tracker:
+@atomic
+def create_tracker(*, actor, via: str = "web", name: str, description: str = "") -> Tracker:
     """Create a tracker (OPS-18). Needs tickets.manage."""
     require(actor, MANAGE)
     name = (name or "").strip()
     if not name:
         raise Invalid(_("A tracker needs a name."), details={"field": "name"})
     tracker = Tracker.objects.create(name=name[:200], description=description, created_by=actor_user(actor))
-    publish("tracker.created", actor_id=getattr(actor, "pk", None), id=tracker.pk)
+    publish(TrackerCreated(actor_id=getattr(actor, "pk", None), id=tracker.pk, via=via))
     return tracker
 
 
-@transaction.atomic
+@atomic
 def update_tracker(tracker: Tracker, *, actor, **fields) -> Tracker:
     require(actor, MANAGE)
     for name, value in fields.items():
@@ -232,16 +245,16 @@ def update_tracker(tracker: Tracker, *, actor, **fields) -> Tracker:
     return tracker
 
 
-@transaction.atomic
+@atomic
 def delete_tracker(tracker: Tracker, *, actor) -> None:
     require(actor, MANAGE)
     tracker.delete()
 
 
 # --- groups spread across channels ---------------------------------------------------------------
-@transaction.atomic
+@atomic
 def create_group_set(
-    *, actor, name_en: str, name_fr: str, groups: list[ChannelGroup] | None = None
+    *, actor, via: str = "web", name_en: str, name_fr: str, groups: list[ChannelGroup] | None = None
 ) -> GroupSet:
     """Gather channel groups of several channels under one name (OPS-1). Needs system.admin."""
     require(actor, ADMIN)
@@ -249,11 +262,11 @@ def create_group_set(
     group_set = GroupSet.objects.create(name_en=name_en, name_fr=name_fr)
     if groups:
         group_set.groups.set(groups)
-    publish("group_set.created", actor_id=getattr(actor, "pk", None), id=group_set.pk)
+    publish(GroupSetCreated(actor_id=getattr(actor, "pk", None), id=group_set.pk, via=via))
     return group_set
 
 
-@transaction.atomic
+@atomic
 def update_group_set(
     group_set: GroupSet,
     *,
@@ -274,7 +287,7 @@ def update_group_set(
     return group_set
 
 
-@transaction.atomic
+@atomic
 def delete_group_set(group_set: GroupSet, *, actor) -> None:
     require(actor, ADMIN)
     group_set.delete()
@@ -293,10 +306,11 @@ def channel_for(platform: str) -> Channel:
     return channel
 
 
-@transaction.atomic
+@atomic
 def create_channel_group(
     *,
     actor,
+    via: str = "web",
     platform: str,
     name: str,
     external_id: str = "",
@@ -321,11 +335,11 @@ def create_channel_group(
         credentials_encrypted=encrypt_json(credentials or {}),
     )
     _save_unique(group, _("This platform id is already used by another channel group."))
-    publish("channel_group.created", actor_id=getattr(actor, "pk", None), id=group.pk)
+    publish(ChannelGroupCreated(actor_id=getattr(actor, "pk", None), id=group.pk, via=via))
     return group
 
 
-@transaction.atomic
+@atomic
 def update_channel_group(
     group: ChannelGroup, *, actor, credentials: dict | None = None, **fields
 ) -> ChannelGroup:
@@ -340,7 +354,7 @@ def update_channel_group(
     return group
 
 
-@transaction.atomic
+@atomic
 def delete_channel_group(group: ChannelGroup, *, actor) -> None:
     """Delete a channel group that never received a ticket; one with tickets can only be deactivated."""
     require(actor, ADMIN)
@@ -385,10 +399,11 @@ def _save_canned(response: CannedResponse) -> CannedResponse:
     )
 
 
-@transaction.atomic
+@atomic
 def create_canned_response(
     *,
     actor,
+    via: str = "web",
     name: str,
     body_en: str = "",
     body_fr: str = "",
@@ -407,12 +422,12 @@ def create_canned_response(
     )
     _clean_canned(response)
     _save_canned(response)
-    publish("canned_response.created", actor_id=getattr(actor, "pk", None), id=response.pk)
+    publish(CannedResponseCreated(actor_id=getattr(actor, "pk", None), id=response.pk, via=via))
     return response
 
 
-@transaction.atomic
-def update_canned_response(response: CannedResponse, *, actor, **fields) -> CannedResponse:
+@atomic
+def update_canned_response(response: CannedResponse, *, actor, via: str = "web", **fields) -> CannedResponse:
     """Change a canned response's name, shortcut, texts, team or archived state. Needs tickets.manage."""
     require(actor, MANAGE)
     unknown = set(fields) - _CANNED_FIELDS
@@ -422,7 +437,7 @@ def update_canned_response(response: CannedResponse, *, actor, **fields) -> Cann
         setattr(response, name, value)
     _clean_canned(response)
     _save_canned(response)
-    publish("canned_response.updated", actor_id=getattr(actor, "pk", None), id=response.pk)
+    publish(CannedResponseUpdated(actor_id=getattr(actor, "pk", None), id=response.pk, via=via))
     return response
 
 
@@ -431,12 +446,12 @@ def archive_canned_response(response: CannedResponse, *, actor, archived: bool =
     return update_canned_response(response, actor=actor, is_archived=archived)
 
 
-@transaction.atomic
-def delete_canned_response(response: CannedResponse, *, actor) -> None:
+@atomic
+def delete_canned_response(response: CannedResponse, *, actor, via: str = "web") -> None:
     require(actor, MANAGE)
     pk = response.pk
     response.delete()
-    publish("canned_response.deleted", actor_id=getattr(actor, "pk", None), id=pk)
+    publish(CannedResponseDeleted(actor_id=getattr(actor, "pk", None), id=pk, via=via))
 
 
 def canned_responses_for(user, *, query: str = "", include_archived: bool = False):

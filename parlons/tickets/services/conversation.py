@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parlons.accounts.permissions import PUBLISH, WRITE, require
 from parlons.core.actors import actor_user
+from parlons.core.db import atomic
 from parlons.core.errors import Invalid, NotFound
+from parlons.core.event_types import MessageCreated, NoteCreated, TicketCreated
 from parlons.core.events import publish
 from parlons.tickets import outbound
 from parlons.tickets.files import IncomingFile
@@ -74,7 +75,7 @@ def reply(
     platform); the ticket is then locked and checked again for what may have changed meanwhile."""
     options = options or ReplyOptions()
     require(actor, WRITE)
-    with transaction.atomic():
+    with atomic():
         current = lock_ticket(actor, ticket)  # visible to the actor, else NotFound
     require(actor, PUBLISH)
     attachments = list(options.attachments)
@@ -88,7 +89,7 @@ def reply(
         )
     checked = outbound.check_reply(current, body, options)
     body = _clean_body(checked.body, allow_empty=bool(attachments))
-    with transaction.atomic():
+    with atomic():
         ticket = lock_ticket(actor, current.pk)
         _check_open(ticket)
         message = _store_reply(
@@ -152,17 +153,15 @@ def _store_reply(
     )
     touch(ticket, at=now, fields=fields)
     publish(
-        "message.created",
-        actor_id=getattr(actor, "pk", None),
-        via=via_of(via),
-        id=message.pk,
-        ticket_id=ticket.pk,
+        MessageCreated(
+            actor_id=getattr(actor, "pk", None), via=via_of(via), id=message.pk, ticket_id=ticket.pk
+        )
     )
     publish_ticket_updated(ticket, actor=actor, via=via, changes=changes)
     return message
 
 
-@transaction.atomic
+@atomic
 def add_note(ticket: Ticket | int, body: str, *, actor, via: str = "web") -> Note:
     """Add an internal note (OPS-4), never sent to the client. Needs tickets.write.
     Publishes ``note.created`` and ``ticket.updated``."""
@@ -174,13 +173,13 @@ def add_note(ticket: Ticket | int, body: str, *, actor, via: str = "web") -> Not
     record(ticket, "note.added", actor=actor, via=via, at=now, note=note.pk)
     touch(ticket, at=now)
     publish(
-        "note.created", actor_id=getattr(actor, "pk", None), via=via_of(via), id=note.pk, ticket_id=ticket.pk
+        NoteCreated(actor_id=getattr(actor, "pk", None), via=via_of(via), id=note.pk, ticket_id=ticket.pk)
     )
     publish_ticket_updated(ticket, actor=actor, via=via, changes=["notes"])
     return note
 
 
-@transaction.atomic
+@atomic
 def split_message(message_id: int, *, actor, via: str = "web") -> Ticket:
     """Move an incoming message (and the replies threaded under it) out into a new ticket (OPS-1).
 
@@ -227,12 +226,13 @@ def split_message(message_id: int, *, actor, via: str = "web") -> Ticket:
     record(source, "ticket.split", actor=actor, via=via, at=now, ticket=new.pk, messages=moved)
     touch(source, at=now)
     publish(
-        "ticket.created",
-        actor_id=getattr(actor, "pk", None),
-        via=via_of(via),
-        id=new.pk,
-        team_id=new.team_id,
-        channel_group_id=new.channel_group_id,
+        TicketCreated(
+            actor_id=getattr(actor, "pk", None),
+            via=via_of(via),
+            id=new.pk,
+            team_id=new.team_id,
+            channel_group_id=new.channel_group_id,
+        )
     )
     publish_ticket_updated(source, actor=actor, via=via, changes=["messages"])
     return new

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parlons.accounts.permissions import PUBLISH, WRITE, require
 from parlons.core.actors import SYSTEM
+from parlons.core.db import atomic
 from parlons.core.errors import Invalid, NotFound
+from parlons.core.event_types import MessageCreated, MessageDeliveryChanged, MessageUpdated
 from parlons.core.events import publish
 from parlons.tickets import outbound
 from parlons.tickets.models import ChannelGroup, Message, Ticket
@@ -102,11 +103,7 @@ def _set_status(event: PlatformEvent, actor, via: str) -> list[int]:
             **{"from": current, "to": status},
         )
         publish(
-            "message.delivery_changed",
-            via=via_of(via),
-            id=message.pk,
-            status=status,
-            ticket_id=message.ticket_id,
+            MessageDeliveryChanged(via=via_of(via), id=message.pk, status=status, ticket_id=message.ticket_id)
         )
         touched.append(message.ticket_id)
     return touched
@@ -146,7 +143,7 @@ def _change_message(event: PlatformEvent, actor, via: str) -> list[int]:
         message.save(update_fields=fields)
     record(ticket, f"message.{event.kind}", actor=actor, via=via, at=at, **data)
     touch(ticket, at=timezone.now())
-    publish("message.updated", via=via_of(via), id=message.pk, ticket_id=ticket.pk, change=event.kind)
+    publish(MessageUpdated(via=via_of(via), id=message.pk, ticket_id=ticket.pk, change=event.kind))
     publish_ticket_updated(ticket, actor=actor, via=via, changes=["messages"])
     return [ticket.pk]
 
@@ -179,12 +176,12 @@ def _echo(event: PlatformEvent, actor, via: str) -> list[int]:
     )
     record(ticket, "message.echo", actor=actor, via=via, at=at, message=message.pk)
     touch(ticket, at=timezone.now())
-    publish("message.created", via=via_of(via), id=message.pk, ticket_id=ticket.pk)
+    publish(MessageCreated(via=via_of(via), id=message.pk, ticket_id=ticket.pk))
     publish_ticket_updated(ticket, actor=actor, via=via, changes=["messages"])
     return [ticket.pk]
 
 
-@transaction.atomic
+@atomic
 def apply_platform_event(event: PlatformEvent, *, actor=SYSTEM, via: str = "ingest") -> list[int]:
     """Apply one platform event; returns the ids of the tickets it changed (none when it is about a message
     Parlons does not have, or changes nothing). Called by the ingest task (actor ``SYSTEM``)."""
@@ -210,12 +207,12 @@ def set_comment_hidden(message: Message | int, hidden: bool, *, actor, via: str 
     message = Message.objects.select_related("ticket__channel_group__channel").filter(pk=pk).first()
     if message is None:
         raise NotFound()
-    with transaction.atomic():
+    with atomic():
         lock_ticket(actor, message.ticket_id)  # visible to the actor, else NotFound
     if message.direction != Message.Direction.IN or message.kind != "comment" or not message.external_id:
         raise Invalid(_("Only a public comment from a client can be hidden."), code="not_a_comment")
     outbound.set_hidden(message, hidden)
-    with transaction.atomic():
+    with atomic():
         ticket = lock_ticket(actor, message.ticket_id)
         now = timezone.now()
         message.metadata = {**message.metadata, "hidden": hidden}
@@ -230,12 +227,13 @@ def set_comment_hidden(message: Message | int, hidden: bool, *, actor, via: str 
         )
         touch(ticket, at=now)
         publish(
-            "message.updated",
-            actor_id=getattr(actor, "pk", None),
-            via=via_of(via),
-            id=message.pk,
-            ticket_id=ticket.pk,
-            change="hidden" if hidden else "unhidden",
+            MessageUpdated(
+                actor_id=getattr(actor, "pk", None),
+                via=via_of(via),
+                id=message.pk,
+                ticket_id=ticket.pk,
+                change="hidden" if hidden else "unhidden",
+            )
         )
         publish_ticket_updated(ticket, actor=actor, via=via, changes=["messages"])
     return message
