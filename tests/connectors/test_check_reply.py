@@ -128,6 +128,24 @@ def test_x_lengths_and_direct_messages_req_env12_ops10():
     assert refused(dm, ReplyOptions(private_reply=True)) == "private_reply_unavailable"
 
 
+def test_x_takes_images_only_and_four_per_post_req_env12_ops10():
+    """Files are checked by content before anything is stored: a PDF named .jpg is still a PDF."""
+    from tests.factories import JPEG_BYTES, PDF_BYTES
+
+    def image(n: int) -> IncomingFile:
+        return IncomingFile(filename=f"photo-{n}.jpg", data=JPEG_BYTES, declared_type="image/jpeg")
+
+    mention, dm = ticket_on("x", kind="mention"), ticket_on("x", kind="dm")
+    disguised = IncomingFile(filename="scan.jpg", data=PDF_BYTES, declared_type="image/jpeg")
+    for ticket in (mention, dm):
+        assert refused(ticket, ReplyOptions(attachments=[disguised])) == "x_media_refused"
+        assert check_reply(ticket, "Voici", ReplyOptions(attachments=[image(1)])).body == "Voici"
+    four, five = [image(n) for n in range(4)], [image(n) for n in range(5)]
+    assert check_reply(mention, "Voici", ReplyOptions(attachments=four)).body == "Voici"
+    assert refused(mention, ReplyOptions(attachments=five)) == "x_media_refused"
+    assert check_reply(dm, "Voici", ReplyOptions(attachments=five)).body == "Voici"  # one DM per extra image
+
+
 @pytest.mark.parametrize("platform", ["email", "api", "phone"])
 def test_platforms_without_options_accept_a_plain_reply_only_req_ops10(platform):
     ticket = ticket_on(platform)

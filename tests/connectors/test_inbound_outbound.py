@@ -47,13 +47,22 @@ def domain_rows():
 
 
 def test_a_delivery_is_stored_once_and_queued_once_req_ops9(channel_group):
-    event, created = store_inbound("api", "delivery-1", body(), headers={"X-Test": "1"}, channel_group=channel_group)
+    event, created = store_inbound(
+        "api", "delivery-1", body(), headers={"X-Test": "1"}, channel_group=channel_group
+    )
     assert created is True
-    assert (event.platform, event.external_id, event.state, event.attempts) == ("api", "delivery-1", "pending", 0)
+    assert (event.platform, event.external_id, event.state, event.attempts) == (
+        "api",
+        "delivery-1",
+        "pending",
+        0,
+    )
     assert event.headers == {"X-Test": "1"}
     assert event.body == body()
 
-    again, created_again = store_inbound("api", "delivery-1", body(body="changed"), channel_group=channel_group)
+    again, created_again = store_inbound(
+        "api", "delivery-1", body(body="changed"), channel_group=channel_group
+    )
     assert (again.pk, created_again) == (event.pk, False)
     assert InboundEvent.objects.count() == 1
     assert InboundEvent.objects.get().body == body()
@@ -88,7 +97,9 @@ def test_the_worker_turns_a_stored_delivery_into_a_ticket_req_ops9_env9(channel_
         "Zoé Gagnon",
         {"lang": "fr"},
     )
-    assert [(e.kind, e.actor_id, e.via) for e in TicketEvent.objects.all()] == [("ticket.created", None, "ingest")]
+    assert [(e.kind, e.actor_id, e.via) for e in TicketEvent.objects.all()] == [
+        ("ticket.created", None, "ingest")
+    ]
     assert ingest_tasks().get().status == "SUCCESSFUL"
     assert ingest_tasks().get().return_value == [ticket.pk]
 
@@ -132,12 +143,22 @@ def test_processing_twice_changes_nothing_req_ops9(channel_group):
         body(kind="carrier-pigeon"),
         body(sender={"id": "", "name": "Nobody"}),
     ],
-    ids=["not-json", "a-list", "no-sender", "sender-not-an-object", "unknown-group", "bad-kind", "empty-sender-id"],
+    ids=[
+        "not-json",
+        "a-list",
+        "no-sender",
+        "sender-not-an-object",
+        "unknown-group",
+        "bad-kind",
+        "empty-sender-id",
+    ],
 )
 def test_a_bad_delivery_fails_visibly_and_writes_nothing_req_ops9(raw):
     group = factories.ChannelGroupFactory(external_id="passports-api")
     # no group on the event for the unknown-group case; the others name it
-    event, _created = store_inbound("api", "bad-1", raw, channel_group=None if "no-such-page" in raw else group)
+    event, _created = store_inbound(
+        "api", "bad-1", raw, channel_group=None if "no-such-page" in raw else group
+    )
 
     assert run_pending_tasks() == 1
 
@@ -171,7 +192,13 @@ def test_an_over_long_field_never_leaves_a_delivery_pending_req_ops9(channel_gro
     assert ingest_tasks().get().status == "SUCCESSFUL"
     if event.state == "failed":
         assert event.error
-        assert domain_rows() == {"Contact": 0, "ContactIdentity": 0, "Ticket": 0, "Message": 0, "TicketEvent": 0}
+        assert domain_rows() == {
+            "Contact": 0,
+            "ContactIdentity": 0,
+            "Ticket": 0,
+            "Message": 0,
+            "TicketEvent": 0,
+        }
     else:
         assert Ticket.objects.count() == 1
 
@@ -220,7 +247,12 @@ def test_a_retryable_send_error_is_tried_again_with_the_same_key_req_ops10(monke
 
     assert send_outbound(outbound.pk) == "sent"
     outbound.refresh_from_db()
-    assert (outbound.state, outbound.attempts, outbound.external_id, outbound.last_error) == ("sent", 2, "x-123", "")
+    assert (outbound.state, outbound.attempts, outbound.external_id, outbound.last_error) == (
+        "sent",
+        2,
+        "x-123",
+        "",
+    )
     assert [key for _pk, key in connector.calls] == [outbound.idempotency_key] * 2
     message.refresh_from_db()
     assert (message.delivery_status, message.external_id, message.permalink) == (

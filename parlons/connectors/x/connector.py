@@ -149,14 +149,29 @@ class XConnector(Connector):
 
     # --- sending -----------------------------------------------------------------------------------
     def check_reply(self, ticket, body, options):
-        """A reply X would refuse for its length is refused before it is stored or queued: a reply post over
-        280 characters as X counts them, a direct message over its limit (images are checked when sent)."""
+        """A reply X would refuse is refused before it is stored or queued: a reply post over 280 characters as
+        X counts them or with more than four images, a direct message over its limit, a file that is not an image
+        (checked by content). The sender checks again (``_send_post``, ``_upload``)."""
         metadata = check_x_dm(ticket, options)
         dm = ticket.kind == MessageKind.DM or options.x_dm
         if dm:
             check_dm(body)
         elif ticket.kind == MessageKind.MENTION:
             check_post(body)
+            if len(options.attachments) > MAX_POST_IMAGES:
+                raise Invalid(
+                    _("A post on X carries at most %(max)s images.") % {"max": MAX_POST_IMAGES},
+                    code="x_media_refused",
+                    details={"field": "attachments"},
+                )
+        for incoming in options.attachments:
+            if incoming.checked()[1] not in IMAGE_TYPES:
+                raise Invalid(
+                    _("X accepts images (JPEG, PNG, GIF) only; “%(name)s” cannot be sent there.")
+                    % {"name": incoming.filename},
+                    code="x_media_refused",
+                    details={"field": "attachments"},
+                )
         return CheckedReply(body=body, metadata=metadata)
 
     def _upload(self, client: XClient, attachment, category: str) -> str:

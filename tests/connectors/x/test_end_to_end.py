@@ -179,17 +179,18 @@ def test_reply_with_an_image_uploads_then_posts_media_ids_and_refuses_pdf_req_op
     # The simulator numbers what it creates: the upload, then the post; the post carries the upload's id.
     assert post.json["media"]["media_ids"] == [str(int(sent.external_id) - 1)]
     assert upload.form["media"] == JPEG_BYTES
-    message = reply(
-        the_ticket(),
-        "PDF",
-        actor=agent_user,
-        options=ReplyOptions(
-            attachments=[IncomingFile(filename="f.pdf", data=PDF_BYTES, declared_type="application/pdf")]
-        ),
-    )
-    run_pending_tasks()
-    message.refresh_from_db()
-    assert message.delivery_status == "failed" and "JPEG" in message.delivery_error
+    # A file X would refuse is refused before anything is stored or queued (one reply path, issue 14).
+    with pytest.raises(Invalid) as refused:
+        reply(
+            the_ticket(),
+            "PDF",
+            actor=agent_user,
+            options=ReplyOptions(
+                attachments=[IncomingFile(filename="f.pdf", data=PDF_BYTES, declared_type="application/pdf")]
+            ),
+        )
+    assert refused.value.code == "x_media_refused" and "JPEG" in str(refused.value)
+    assert not Message.objects.filter(body="PDF").exists() and OutboundMessage.objects.count() == 1
 
 
 def test_429_waits_for_x_rate_limit_reset_then_sends_once_req_ops10(post_x, xsim, xaa_group, agent_user):
