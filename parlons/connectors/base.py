@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from parlons.connectors.models import InboundEvent, OutboundMessage
-    from parlons.tickets.services import InboundMessage, PlatformEvent
+    from parlons.tickets.inbound import InboundMessage, PlatformEvent
 
 
 class SendError(Exception):

@@ -10,6 +10,7 @@ from parlons.connectors.base import SendError, SendResult, register
 from parlons.connectors.meta.common import MetaConnector, from_s, group_for, load, token
 from parlons.connectors.meta.graph import GraphClient
 from parlons.connectors.meta.send import send_messaging
+from parlons.tickets.inbound import InboundMessage, PlatformEvent, Sender
 from parlons.tickets.models import MessageKind, Platform
 
 VERBS = {"edited": "edited", "edit": "edited", "remove": "deleted", "hide": "hidden", "unhide": "unhidden"}
@@ -33,8 +34,6 @@ class FacebookConnector(MetaConnector):
         return check_graph_connection(group, "page_token", "id,name")
 
     def parse(self, event):
-        from parlons.tickets.services import InboundMessage, PlatformEvent, Sender
-
         data = load(event)
         value = data.get("value") or {}
         page_id = str(data.get("entry_id", ""))

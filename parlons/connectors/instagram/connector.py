@@ -17,6 +17,7 @@ from parlons.connectors.meta.common import (
 )
 from parlons.connectors.meta.graph import GraphClient
 from parlons.connectors.meta.send import send_messaging
+from parlons.tickets.inbound import InboundMessage, Sender
 from parlons.tickets.models import MessageKind, Platform
 
 
@@ -29,8 +30,6 @@ class InstagramConnector(MetaConnector):
         return check_graph_connection(group, "page_token", "id,username,name")
 
     def parse(self, event):
-        from parlons.tickets.services import InboundMessage, Sender
-
         data = load(event)
         if "messaging" in data:
             return parse_messaging(event, self.platform, MessageKind.DM)

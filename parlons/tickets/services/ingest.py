@@ -3,9 +3,7 @@ the open ticket of its conversation or open a new ticket."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -17,9 +15,9 @@ from parlons.core.actors import SYSTEM
 from parlons.core.errors import Invalid
 from parlons.core.events import publish
 from parlons.tickets.files import IncomingFile
+from parlons.tickets.inbound import InboundMessage, Sender
 from parlons.tickets.models import (
     Attachment,
-    ChannelGroup,
     Contact,
     ContactIdentity,
     Message,
@@ -29,39 +27,14 @@ from parlons.tickets.models import (
 )
 from parlons.tickets.services._common import history_row, publish_ticket_updated, via_of
 
-
-@dataclass
-class Sender:
-    """Who wrote: the platform's id for them, their handle and whatever public profile the platform gave."""
-
-    external_id: str
-    handle: str = ""
-    name: str = ""
-    profile: dict[str, Any] = field(default_factory=dict)
-    profile_url: str = ""
-    avatar_url: str = ""
-    email: str = ""
-    # True when ``profile`` was just fetched from the platform (its date is then kept even if nothing changed).
-    profile_fetched: bool = False
-
-
-@dataclass
-class InboundMessage:
-    """A message as every connector hands it over, whatever the platform."""
-
-    channel_group: ChannelGroup
-    sender: Sender
-    body: str
-    kind: str = MessageKind.MESSAGE
-    external_id: str = ""
-    conversation_key: str = ""
-    created_at: datetime | None = None
-    permalink: str = ""
-    subject: str = ""
-    language: str = ""
-    parent_external_id: str = ""
-    attachments: list[IncomingFile] = field(default_factory=list)
-    metadata: dict[str, Any] = field(default_factory=dict)
+__all__ = [
+    "InboundMessage",  # kept here for callers of the module (the type lives in ``parlons.tickets.inbound``)
+    "IngestResult",
+    "Sender",
+    "check_inbound",
+    "ingest_inbound_message",
+    "ingest_inbound_messages",
+]
 
 
 @dataclass

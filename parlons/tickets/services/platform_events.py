@@ -4,8 +4,6 @@ history and publishes its event after commit, like every other service."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -16,7 +14,8 @@ from parlons.accounts.permissions import PUBLISH, WRITE, require
 from parlons.core.actors import SYSTEM
 from parlons.core.errors import Invalid, NotFound
 from parlons.core.events import publish
-from parlons.tickets.models import ChannelGroup, Message, Ticket
+from parlons.tickets.inbound import PlatformEvent
+from parlons.tickets.models import Message, Ticket
 from parlons.tickets.services._common import lock_ticket, publish_ticket_updated, record, touch, via_of
 
 # A status never moves backwards (receipts arrive out of order); "failed" only replaces queued or sent.
@@ -27,27 +26,6 @@ STATUS_RANK = {
     Message.Delivery.READ: 3,
 }
 KINDS = ("status", "edited", "deleted", "hidden", "unhidden", "reaction", "echo")
-
-
-@dataclass
-class PlatformEvent:
-    """One thing a platform said about a message (not a new message from the public)."""
-
-    channel_group: ChannelGroup
-    kind: str
-    external_ids: list[str] = field(default_factory=list)
-    status: str = ""
-    error: str = ""
-    body: str = ""
-    watermark: datetime | None = None
-    contact_external_id: str = ""
-    conversation_key: str = ""
-    at: datetime | None = None
-    data: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def external_id(self) -> str:
-        return self.external_ids[0] if self.external_ids else ""
 
 
 def _messages(event: PlatformEvent, direction: str | None = None):
