@@ -26,6 +26,7 @@ from parlons.tickets.models import (
     TicketEvent,
 )
 from parlons.tickets.services._common import history_row, publish_ticket_updated, via_of
+from parlons.tickets.status import INBOUND_OPENS_NEW_TICKET, Cause, transition
 
 __all__ = [
     "InboundMessage",  # kept here for callers of the module (the type lives in ``parlons.tickets.inbound``)
@@ -171,7 +172,8 @@ def _identities_for(senders: dict[tuple[str, str], Sender], now) -> tuple[dict, 
 
 
 def _open_tickets(keys: set[tuple[int, str, int]]) -> dict[tuple[int, str, int], Ticket]:
-    """The newest ticket not closed of each (channel group, conversation, contact), locked in id order."""
+    """The newest ticket of each (channel group, conversation, contact) that an inbound message threads into
+    (not closed: ``status.INBOUND_OPENS_NEW_TICKET``), locked in id order."""
     if not keys:
         return {}
     groups, conversations, contacts = (sorted({key[i] for key in keys}) for i in range(3))
@@ -179,7 +181,7 @@ def _open_tickets(keys: set[tuple[int, str, int]]) -> dict[tuple[int, str, int],
     for ticket in (
         Ticket.objects.select_for_update(no_key=True)
         .filter(channel_group_id__in=groups, conversation_key__in=conversations, contact_id__in=contacts)
-        .exclude(status=Ticket.Status.CLOSED)
+        .exclude(status__in=INBOUND_OPENS_NEW_TICKET)
         .order_by("pk")
     ):
         key = (ticket.channel_group_id, ticket.conversation_key, ticket.contact_id)
@@ -190,19 +192,21 @@ def _open_tickets(keys: set[tuple[int, str, int]]) -> dict[tuple[int, str, int],
 
 
 def _save_touched(touched, now) -> None:
-    """Save the tickets a batch threaded messages into (``[ticket, version stored, reopened]``; held under lock,
-    so the version in memory is the stored one plus the messages): one UPDATE per (messages added, reopened),
-    usually one or two for a whole batch (``bulk_update``'s CASE per row cost more to build than the rest)."""
+    """Save the tickets a batch threaded messages into (``[ticket, version stored, status columns changed]``;
+    held under lock, so the version in memory is the stored one plus the messages): one UPDATE per (messages
+    added, status change), usually one or two for a whole batch (``bulk_update``'s CASE per row cost more to
+    build than the rest)."""
     from django.db.models import F
 
-    groups: dict[tuple[int, bool], list[int]] = {}
-    for ticket, stored_version, reopened in touched:
-        groups.setdefault((ticket.version - stored_version, reopened), []).append(ticket.pk)
-    for (added, reopened), ids in groups.items():
-        values = {"updated_at": now, "version": F("version") + added}
-        if reopened:
-            values.update(status=Ticket.Status.OPEN, resolved_at=None)
-        Ticket.objects.filter(pk__in=sorted(ids)).update(**values)
+    groups: dict[tuple[int, tuple], list[int]] = {}
+    for ticket, stored_version, status in touched:
+        groups.setdefault((ticket.version - stored_version, tuple(sorted(status.items()))), []).append(
+            ticket.pk
+        )
+    for (added, status), ids in groups.items():
+        Ticket.objects.filter(pk__in=sorted(ids)).update(
+            updated_at=now, version=F("version") + added, **dict(status)
+        )
 
 
 def _store_attachments(message: Message, files: list[IncomingFile]) -> list[Attachment]:
@@ -287,7 +291,7 @@ def ingest_inbound_messages(
 
     # Every change in memory, in order, as one message after the other would make them.
     new_tickets: list[Ticket] = []
-    touched: dict[int, list] = {}  # ticket id -> [ticket, version stored, reopened]
+    touched: dict[int, list] = {}  # ticket id -> [ticket, version stored, status columns changed]
     messages: dict[int, Message] = {}
     parent_in_batch: dict[int, int] = {}  # message index -> index of its parent, stored in this batch
     history: list[tuple] = []  # (ticket, kind, at, data, message index whose id goes in data["message"])
@@ -359,17 +363,16 @@ def ingest_inbound_messages(
         if not created:
             changes = ["messages"]
             # A ticket stored before this batch: its version as stored, and whether the batch reopened it.
-            saved = touched.setdefault(ticket.pk, [ticket, ticket.version, False]) if ticket.pk else None
+            saved = touched.setdefault(ticket.pk, [ticket, ticket.version, {}]) if ticket.pk else None
             history.append((ticket, "message.received", at, {}, i))
-            if ticket.status in (Ticket.Status.RESOLVED, Ticket.Status.PENDING):
-                history.append(
-                    (ticket, "ticket.status_changed", at, {"from": ticket.status, "to": "open"}, None)
-                )
-                ticket.status = Ticket.Status.OPEN
-                ticket.resolved_at = None
+            move = transition(ticket, Cause.INBOUND, now=now)
+            if move.changed:
+                kind, data = move.history
+                history.append((ticket, kind, at, data, None))
+                move.apply(ticket)
                 changes.append("status")
                 if saved:
-                    saved[2] = True
+                    saved[2] = move.values()
             ticket.updated_at = now
             ticket.version = (ticket.version or 0) + 1
         outcomes[i] = (ticket, created, changes and (changes, ticket.version))

@@ -26,6 +26,7 @@ from parlons.tickets.services._common import (
     touch,
     user_ref,
 )
+from parlons.tickets.status import Cause, transition
 
 UNSET: Any = object()
 MAX_BULK = 10000
@@ -103,9 +104,13 @@ def _apply(ticket: Ticket, changes: Changes, *, actor, via: str, now) -> list[st
         fields.append(name)
         changed.append(name)
 
-    if changes.status is not UNSET and changes.status != ticket.status:
-        _set_status_fields(ticket, changes.status, actor=actor, now=now, fields=fields)
-    simple("status", "ticket.status_changed")
+    if changes.status is not UNSET:
+        move = transition(ticket, Cause.MANUAL, changes.status, actor=actor, now=now)
+        if move.changed:
+            kind, data = move.history
+            record(ticket, kind, actor=actor, via=via, at=now, **data)
+            fields += move.apply(ticket)
+            changed.append("status")
     simple("priority", "ticket.priority_changed")
     simple("subject", "ticket.subject_changed")
     simple("is_spam", "ticket.spam_changed")
@@ -155,24 +160,6 @@ def _apply(ticket: Ticket, changes: Changes, *, actor, via: str, now) -> list[st
     if changed:
         touch(ticket, at=now, fields=fields)
     return changed
-
-
-def _set_status_fields(ticket: Ticket, status: str, *, actor, now, fields: list[str]) -> None:
-    """Timestamps that follow a status change: resolved, closed (and by whom), cleared on reopening."""
-    if status == Ticket.Status.RESOLVED:
-        ticket.resolved_at = now
-        fields.append("resolved_at")
-    elif status == Ticket.Status.CLOSED:
-        ticket.closed_at = now
-        ticket.closed_by = actor_user(actor)
-        if ticket.resolved_at is None:
-            ticket.resolved_at = now
-        fields += ["closed_at", "closed_by", "resolved_at"]
-    elif status in Ticket.OPEN_STATUSES:
-        ticket.resolved_at = None
-        ticket.closed_at = None
-        ticket.closed_by = None
-        fields += ["resolved_at", "closed_at", "closed_by"]
 
 
 def _apply_tags(ticket: Ticket, changes: Changes, *, actor, via: str, now) -> bool:
