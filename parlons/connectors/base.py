@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from parlons.connectors.models import InboundEvent, OutboundMessage
+    from parlons.tickets.inbound import InboundMessage, PlatformEvent
     from parlons.tickets.models import Ticket
     from parlons.tickets.outbound import CheckedReply, ReplyOptions
-    from parlons.tickets.services import InboundMessage, PlatformEvent
 
 
 class SendError(Exception):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from parlons.connectors.base import Connector, SendResult, register
 from parlons.core.errors import Invalid
+from parlons.tickets.inbound import InboundMessage, Sender
 from parlons.tickets.models import ChannelGroup, MessageKind, Platform
 
 
@@ -22,8 +23,6 @@ class LocalConnector(Connector):
         self.default_kind = default_kind
 
     def parse(self, event):
-        from parlons.tickets.services import InboundMessage, Sender
-
         try:
             data = json.loads(event.body)
             sender = data["sender"]

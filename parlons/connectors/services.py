@@ -18,6 +18,7 @@ from parlons.core.db import atomic, is_transient, retry_transient
 from parlons.core.errors import Invalid, ParlonsError
 from parlons.core.event_types import MessageDeliveryChanged
 from parlons.core.events import publish
+from parlons.tickets.inbound import InboundMessage, PlatformEvent
 from parlons.tickets.models import Message
 
 logger = logging.getLogger(__name__)
@@ -188,7 +189,7 @@ def _apply(event: InboundEvent, *, savepoint: bool, items: list | None = None) -
     one-at-a-time path does)."""
     from contextlib import nullcontext
 
-    from parlons.tickets.services import PlatformEvent, apply_platform_event, ingest_inbound_message
+    from parlons.tickets.services import apply_platform_event, ingest_inbound_message
 
     ticket_ids: list[int] = []
     try:
@@ -236,7 +237,7 @@ def _apply_all(events: list[InboundEvent], *, savepoints: bool) -> dict[int, lis
     by ``ingest_inbound_messages`` (a few statements for all of them, in a savepoint); a delivery with anything
     else (edits, deletions, statuses, echoes) is applied on its own, in its place. A delivery whose items are
     refused fails alone; when the database refuses a run of them, each is applied on its own to find which."""
-    from parlons.tickets.services import InboundMessage, check_inbound, ingest_inbound_messages
+    from parlons.tickets.services import check_inbound, ingest_inbound_messages
 
     results: dict[int, list[int]] = {}
     run: list[tuple[InboundEvent, list]] = []

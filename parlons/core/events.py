@@ -173,12 +173,9 @@ def in_unit() -> bool:
     return getattr(_units, "depth", 0) > 0
 
 
-def publish(event: Event | str, **legacy) -> None:
+def publish(event: Event) -> None:
     """Publish ``event`` (an instance of the catalogue): dispatched to the subscribers after the commit of the
     current transaction, and held in the outbox for the durable ones until they have run."""
-    if isinstance(event, str):  # the older spelling, checked against the catalogue all the same
-        legacy["via"] = legacy.get("via") or "web"
-        event = declared(event)(**legacy)
     if not isinstance(event, Event) or type(event) is not CATALOGUE.get(event.type):
         raise EventError(f"publish() takes an event of the catalogue, not {event!r}")
     domain = DomainEvent(type=event.type, actor_id=event.actor_id, via=event.via[:40], data=event.data)

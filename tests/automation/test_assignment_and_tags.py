@@ -177,10 +177,11 @@ def test_keywords_tag_notes_and_replies_and_edits_req_ops25(
     # An incoming message edited on the platform is tagged again from its new text (on update).
     message = ticket.messages.filter(direction=Message.Direction.IN).first()
     Message.objects.filter(pk=message.pk).update(body="Edited: my passport")
+    from parlons.core.event_types import MessageUpdated
     from parlons.core.events import publish
 
     with committed_events():
-        publish("message.updated", via="ingest", id=message.pk, ticket_id=ticket.pk, change="edited")
+        publish(MessageUpdated(via="ingest", id=message.pk, ticket_id=ticket.pk, change="edited"))
     assert set(ticket.tags.all()) == {passport_tag}
 
 

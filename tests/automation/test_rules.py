@@ -14,6 +14,7 @@ from parlons.automation.models import Rule, RuleRun
 from parlons.automation.schemas import validate_document
 from parlons.core.actors import SYSTEM
 from parlons.core.errors import Forbidden, Invalid
+from parlons.core.event_types import SlaBreached, SlaWarning
 from parlons.core.events import publish
 from parlons.tickets import services as tickets
 from parlons.tickets.history import describe
@@ -457,11 +458,11 @@ def test_sla_triggers_req_ops12(make_rule, incoming, committed_events):
     make_rule([{"type": "set_priority", "value": "urgent"}], trigger="sla_breached")
     ticket = incoming()
     with committed_events():
-        publish("sla.warning", via="sla", id=ticket.pk, target="first_response", due_at="")
+        publish(SlaWarning(via="sla", id=ticket.pk, target="first_response", due_at=""))
     ticket.refresh_from_db()
     assert ticket.priority == "high"
     with committed_events():
-        publish("sla.breached", via="sla", id=ticket.pk, target="first_response", due_at="")
+        publish(SlaBreached(via="sla", id=ticket.pk, target="first_response", due_at=""))
     ticket.refresh_from_db()
     assert ticket.priority == "urgent"
 

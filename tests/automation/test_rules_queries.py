@@ -21,7 +21,6 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-
 def _cond(field, op, value=None):
     return {"field": field, "op": op, **({"value": value} if value is not None else {})}
 

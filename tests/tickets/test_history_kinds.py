@@ -26,6 +26,8 @@ DEMO_WRITER = ("parlons/demo/", "event", 0)
 
 # Modules that pass a computed kind (a variable, an f-string) to a writer, and every kind they can pass.
 COMPUTED = {
+    # a reply's own status move (parlons.tickets.status, Cause.REPLY)
+    "parlons/tickets/services/conversation.py": {"ticket.status_changed"},
     # update_ticket's ``simple(field, kind)``
     "parlons/tickets/services/properties.py": {
         "ticket.status_changed",

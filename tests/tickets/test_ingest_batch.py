@@ -137,7 +137,13 @@ def snapshot(results, published):
 def run_undone(fn, monkeypatch):
     """Run ``fn`` in a savepoint, take the snapshot, and undo it all."""
     published = []
-    monkeypatch.setattr(ingest_module, "publish", lambda kind, **data: published.append((kind, data)))
+    monkeypatch.setattr(
+        ingest_module,
+        "publish",
+        lambda event: published.append(
+            (event.type, {"actor_id": event.actor_id, "via": event.via, **event.data})
+        ),
+    )
     taken = {}
     with pytest.raises(_Undo), transaction.atomic():
         taken.update(snapshot(fn(), published))

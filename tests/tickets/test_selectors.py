@@ -46,7 +46,11 @@ def data(roles):
 
     def make(name, group, created, updated=None, **kw):
         return factories.TicketFactory(
-            subject=name, channel_group=group, created_at=day(created), updated_at=day(updated or created), **kw
+            subject=name,
+            channel_group=group,
+            created_at=day(created),
+            updated_at=day(updated or created),
+            **kw,
         )
 
     t = {
@@ -147,7 +151,9 @@ def test_keyset_pagination_visits_every_ticket_once_req_ops22(reader_user, order
 
     seen, cursor, pages = [], "", 0
     while True:
-        rows, cursor = page_of_tickets(reader_user, TicketFilters(), ordering=ordering, cursor=cursor, limit=5)
+        rows, cursor = page_of_tickets(
+            reader_user, TicketFilters(), ordering=ordering, cursor=cursor, limit=5
+        )
         pages += 1
         seen += [t.pk for t in rows]
         if cursor is None:

@@ -101,7 +101,9 @@ def test_delete_unused_tag_req_adm8(lead_user, committed_events):
     with committed_events() as events:
         assert delete_tag(tag, actor=lead_user) == 0
     assert not Tag.objects.filter(pk=tag_id).exists()
-    assert events == [DomainEvent("tag.deleted", via="web", actor_id=lead_user.pk, data={"id": tag_id, "tickets": 0})]
+    assert events == [
+        DomainEvent("tag.deleted", via="web", actor_id=lead_user.pk, data={"id": tag_id, "tickets": 0})
+    ]
 
 
 def test_deleting_a_tag_in_use_asks_then_keeps_history_readable_req_adm8_ops19(
@@ -174,7 +176,9 @@ def test_tracker_lifecycle_req_ops18(lead_user, agent_user, committed_events):
     with committed_events() as events:
         tracker = create_tracker(actor=lead_user, name="  Grève postale  ", description="Suivi")
     assert (tracker.name, tracker.description, tracker.created_by) == ("Grève postale", "Suivi", lead_user)
-    assert events == [DomainEvent("tracker.created", via="web", actor_id=lead_user.pk, data={"id": tracker.pk})]
+    assert events == [
+        DomainEvent("tracker.created", via="web", actor_id=lead_user.pk, data={"id": tracker.pk})
+    ]
     update_tracker(tracker, actor=lead_user, name="Grève de Postes Canada", is_archived=True)
     tracker.refresh_from_db()
     assert (tracker.name, tracker.is_archived) == ("Grève de Postes Canada", True)
@@ -224,7 +228,9 @@ def test_channel_group_credentials_are_stored_encrypted_req_env1_adm6(admin_user
         assert secret not in raw
     assert "page_access_token" not in raw
     assert decrypt_json(raw) == SECRET
-    assert events == [DomainEvent("channel_group.created", via="web", actor_id=admin_user.pk, data={"id": group.pk})]
+    assert events == [
+        DomainEvent("channel_group.created", via="web", actor_id=admin_user.pk, data={"id": group.pk})
+    ]
 
     update_channel_group(group, actor=admin_user, credentials={"page_access_token": "new"}, name="IRCC")
     group.refresh_from_db()

@@ -47,7 +47,11 @@ def test_reply_queues_the_message_and_a_send_task_req_ops4_ops19(ticket, agent_u
     assert message.delivery_status == "queued"
 
     outbound = OutboundMessage.objects.get()
-    assert (outbound.message, outbound.channel_group, outbound.state) == (message, ticket.channel_group, "queued")
+    assert (outbound.message, outbound.channel_group, outbound.state) == (
+        message,
+        ticket.channel_group,
+        "queued",
+    )
     assert (outbound.attempts, len(outbound.idempotency_key)) == (0, 32)
     task = DBTaskResult.objects.get(task_path="parlons.connectors.tasks.send_outbound_message")
     assert (task.queue_name, task.status, task.args_kwargs["args"]) == ("outbound", "READY", [outbound.pk])
@@ -62,7 +66,10 @@ def test_reply_queues_the_message_and_a_send_task_req_ops4_ops19(ticket, agent_u
     ]
     assert events == [
         DomainEvent(
-            "message.created", actor_id=agent_user.pk, via="web", data={"id": message.pk, "ticket_id": ticket.pk}
+            "message.created",
+            actor_id=agent_user.pk,
+            via="web",
+            data={"id": message.pk, "ticket_id": ticket.pk},
         ),
         DomainEvent(
             "ticket.updated",
@@ -85,7 +92,12 @@ def test_a_second_reply_keeps_the_first_response_time_req_ops19(ticket, agent_us
     ticket.refresh_from_db()
     assert ticket.first_response_at == first.created_at
     assert second.created_at >= first.created_at
-    assert [k for k, *_ in history(ticket)] == ["ticket.created", "ticket.status_changed", "reply.sent", "reply.sent"]
+    assert [k for k, *_ in history(ticket)] == [
+        "ticket.created",
+        "ticket.status_changed",
+        "reply.sent",
+        "reply.sent",
+    ]
     assert history(ticket)[-1][2] == "api"
 
 
@@ -260,7 +272,12 @@ def test_split_moves_the_message_and_its_replies_into_a_new_ticket_req_ops1_ops1
 
     moved = [second.pk, answer.pk]
     assert history(new) == [
-        ("ticket.created", agent_user.pk, "web", {"channel_group": source.channel_group_id, "kind": "message"}),
+        (
+            "ticket.created",
+            agent_user.pk,
+            "web",
+            {"channel_group": source.channel_group_id, "kind": "message"},
+        ),
         ("ticket.split_from", agent_user.pk, "web", {"ticket": source.pk, "messages": moved}),
     ]
     # The source keeps its whole history and records the split.
@@ -275,8 +292,16 @@ def test_split_moves_the_message_and_its_replies_into_a_new_ticket_req_ops1_ops1
         "ticket.priority_changed",
         "ticket.split",
     ]
-    assert history(source)[-1] == ("ticket.split", agent_user.pk, "web", {"ticket": new.pk, "messages": moved})
-    assert [(e.type, e.data["id"]) for e in events] == [("ticket.created", new.pk), ("ticket.updated", source.pk)]
+    assert history(source)[-1] == (
+        "ticket.split",
+        agent_user.pk,
+        "web",
+        {"ticket": new.pk, "messages": moved},
+    )
+    assert [(e.type, e.data["id"]) for e in events] == [
+        ("ticket.created", new.pk),
+        ("ticket.updated", source.pk),
+    ]
 
 
 def test_split_refusals(two_questions, channel_group, agent_user):

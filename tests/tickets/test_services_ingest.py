@@ -63,7 +63,12 @@ def test_first_message_creates_contact_identity_ticket_and_message_req_ops1_ops9
     message = Message.objects.get()
     assert result.ticket == ticket and result.message == message
     assert ticket.subject == "Bonjour"
-    assert (ticket.status, ticket.priority, ticket.is_spam, ticket.kind) == ("new", "normal", False, "message")
+    assert (ticket.status, ticket.priority, ticket.is_spam, ticket.kind) == (
+        "new",
+        "normal",
+        False,
+        "message",
+    )
     assert (ticket.language, ticket.contact, ticket.channel_group) == ("fr", contact, channel_group)
     assert (ticket.assignee, ticket.team, ticket.version) == (None, None, 1)
     assert ticket.conversation_key == "api:psid-1"
@@ -85,7 +90,9 @@ def test_first_message_creates_contact_identity_ticket_and_message_req_ops1_ops9
             via="ingest",
             data={"id": ticket.pk, "team_id": None, "channel_group_id": channel_group.pk},
         ),
-        DomainEvent("message.created", actor_id=None, via="ingest", data={"id": message.pk, "ticket_id": ticket.pk}),
+        DomainEvent(
+            "message.created", actor_id=None, via="ingest", data={"id": message.pk, "ticket_id": ticket.pk}
+        ),
     ]
 
 
@@ -118,10 +125,19 @@ def test_second_message_of_a_conversation_threads_into_the_same_ticket_req_ops1_
             "ticket.updated",
             actor_id=None,
             via="ingest",
-            data={"id": ticket.pk, "version": 2, "changes": ["messages"], "assignee_id": None, "team_id": None},
+            data={
+                "id": ticket.pk,
+                "version": 2,
+                "changes": ["messages"],
+                "assignee_id": None,
+                "team_id": None,
+            },
         ),
         DomainEvent(
-            "message.created", actor_id=None, via="ingest", data={"id": second.message.pk, "ticket_id": ticket.pk}
+            "message.created",
+            actor_id=None,
+            via="ingest",
+            data={"id": second.message.pk, "ticket_id": ticket.pk},
         ),
     ]
 
@@ -190,7 +206,11 @@ def test_a_returning_sender_updates_the_public_profile_of_the_identity_req_ops1(
     factories.ingest(channel_group, sender="psid-1", handle="marie.t", name="Marie T.", profile={"a": 1})
     first_fetch = ContactIdentity.objects.get().profile_fetched_at
     factories.ingest(
-        channel_group, sender="psid-1", handle="marie.tremblay", name="Marie Tremblay", profile={"a": 2, "b": "é"}
+        channel_group,
+        sender="psid-1",
+        handle="marie.tremblay",
+        name="Marie Tremblay",
+        profile={"a": 2, "b": "é"},
     )
     identity = ContactIdentity.objects.get()
     assert (identity.handle, identity.display_name) == ("marie.tremblay", "Marie Tremblay")

@@ -154,7 +154,12 @@ def test_status_timestamps_follow_the_status_req_ops1_ops19(ticket, agent_user, 
 
     change_status(ticket, "open", actor=agent_user)
     ticket.refresh_from_db()
-    assert (ticket.status, ticket.resolved_at, ticket.closed_at, ticket.closed_by) == ("open", None, None, None)
+    assert (ticket.status, ticket.resolved_at, ticket.closed_at, ticket.closed_by) == (
+        "open",
+        None,
+        None,
+        None,
+    )
     assert [d for k, _a, d in history(ticket) if k == "ticket.status_changed"] == [
         {"from": "new", "to": "resolved"},
         {"from": "resolved", "to": "closed"},
@@ -179,7 +184,9 @@ def test_same_status_again_changes_nothing(ticket, agent_user, committed_events)
 
 def test_priority_and_bad_values_req_ops19(ticket, agent_user):
     change_priority(ticket, "urgent", actor=agent_user)
-    assert last_history(ticket) == [("ticket.priority_changed", agent_user.pk, {"from": "normal", "to": "urgent"})]
+    assert last_history(ticket) == [
+        ("ticket.priority_changed", agent_user.pk, {"from": "normal", "to": "urgent"})
+    ]
     with pytest.raises(Invalid):
         change_priority(ticket, "whenever", actor=agent_user)
     with pytest.raises(Invalid):
@@ -281,7 +288,9 @@ def test_bulk_update_changes_many_fields_on_many_tickets_req_ops21_ops19(
     done = tickets[3]
     update_ticket(
         done,
-        Changes(status="pending", priority="high", assignee=agent_user, add_tags=[tag], add_trackers=[tracker]),
+        Changes(
+            status="pending", priority="high", assignee=agent_user, add_tags=[tag], add_trackers=[tracker]
+        ),
         actor=lead_user,
     )
     before_done = len(history(done))
@@ -290,7 +299,9 @@ def test_bulk_update_changes_many_fields_on_many_tickets_req_ops21_ops19(
     with committed_events() as events:
         result = bulk_update(
             [tickets[0].pk, tickets[1].pk, tickets[2].pk, done.pk, missing, tickets[0].pk],
-            Changes(status="pending", priority="high", assignee=agent_user, add_tags=[tag], add_trackers=[tracker]),
+            Changes(
+                status="pending", priority="high", assignee=agent_user, add_tags=[tag], add_trackers=[tracker]
+            ),
             actor=lead_user,
             via="api",
         )
@@ -320,7 +331,9 @@ def test_bulk_update_changes_many_fields_on_many_tickets_req_ops21_ops19(
     ]
 
 
-def test_bulk_update_refusals_change_nothing_req_ops21_adm4(channel_group, agent_user, other_agent, reader_user):
+def test_bulk_update_refusals_change_nothing_req_ops21_adm4(
+    channel_group, agent_user, other_agent, reader_user
+):
     tickets = [factories.ingest(channel_group, sender=f"psid-{i}").ticket for i in range(2)]
     ids = [t.pk for t in tickets]
     with pytest.raises(Invalid) as exc:

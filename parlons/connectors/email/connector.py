@@ -13,6 +13,7 @@ from parlons.connectors.email import mime
 from parlons.connectors.email.config import MailboxConfig
 from parlons.core.errors import Invalid
 from parlons.tickets.files import IncomingFile, sniff_content_type
+from parlons.tickets.inbound import InboundMessage, PlatformEvent, Sender
 from parlons.tickets.models import Message, MessageKind, Platform, Ticket
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,6 @@ class EmailConnector(Connector):
 
     def parse(self, event):
         from parlons.connectors.email import forward, services
-        from parlons.tickets.services import InboundMessage, PlatformEvent, Sender
 
         group = event.channel_group
         if group is None:

@@ -11,6 +11,7 @@ from parlons.connectors.meta.common import MetaConnector, from_s, group_for, loa
 from parlons.connectors.meta.graph import GraphClient
 from parlons.connectors.meta.send import send_messaging
 from parlons.connectors.window import check_comment_reply
+from parlons.tickets.inbound import InboundMessage, PlatformEvent, Sender
 from parlons.tickets.models import MessageKind, Platform
 from parlons.tickets.outbound import CheckedReply
 
@@ -35,8 +36,6 @@ class FacebookConnector(MetaConnector):
         return check_graph_connection(group, "page_token", "id,name")
 
     def parse(self, event):
-        from parlons.tickets.services import InboundMessage, PlatformEvent, Sender
-
         data = load(event)
         value = data.get("value") or {}
         page_id = str(data.get("entry_id", ""))

@@ -18,6 +18,7 @@ from parlons.connectors.meta.common import (
 from parlons.connectors.meta.graph import GraphClient
 from parlons.connectors.meta.send import send_messaging
 from parlons.connectors.window import check_comment_reply, check_messaging_reply
+from parlons.tickets.inbound import InboundMessage, Sender
 from parlons.tickets.models import MessageKind, Platform
 from parlons.tickets.outbound import CheckedReply
 
@@ -31,8 +32,6 @@ class InstagramConnector(MetaConnector):
         return check_graph_connection(group, "page_token", "id,username,name")
 
     def parse(self, event):
-        from parlons.tickets.services import InboundMessage, Sender
-
         data = load(event)
         if "messaging" in data:
             return parse_messaging(event, self.platform, MessageKind.DM)

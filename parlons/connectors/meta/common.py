@@ -16,6 +16,7 @@ from parlons.connectors.meta.graph import GraphClient
 from parlons.core.crypto import decrypt_json
 from parlons.core.errors import Invalid
 from parlons.tickets.files import ALLOWED_TYPES, IncomingFile, sniff_content_type
+from parlons.tickets.inbound import InboundMessage, PlatformEvent, Sender
 from parlons.tickets.models import ChannelGroup, Message
 
 logger = logging.getLogger(__name__)
@@ -220,8 +221,6 @@ def prefetch_messaging(event, platform: str) -> dict:
 
 def sender_from(event, platform: str, sender_id: str):
     """The ``Sender`` of a messaging item, with the profile fetched by ``prefetch`` when there is one."""
-    from parlons.tickets.services import Sender
-
     cache = getattr(event, "prefetched", None)
     profile = cache.get("profile", {}) if isinstance(cache, dict) else {}
     name = profile.get("name") or " ".join(
@@ -248,8 +247,6 @@ def graph_for(group: ChannelGroup, *names: str) -> GraphClient:
 def parse_messaging(event, platform: str, kind: str) -> list:
     """Messenger / Instagram ``messaging`` items: messages (text, images, files, stickers), echoes, edits,
     reactions, deliveries and reads."""
-    from parlons.tickets.services import InboundMessage, PlatformEvent
-
     data = load(event)
     item = data.get("messaging") or {}
     account = str(data.get("entry_id", ""))

@@ -21,6 +21,7 @@ from parlons.connectors.meta.common import (
 )
 from parlons.connectors.meta.graph import GraphClient
 from parlons.connectors.window import check_whatsapp_reply
+from parlons.tickets.inbound import InboundMessage, PlatformEvent, Sender
 from parlons.tickets.models import MessageKind, Platform
 
 MEDIA_TYPES = ("image", "document", "sticker", "audio", "video")
@@ -54,8 +55,6 @@ class WhatsAppConnector(MetaConnector):
         return check_graph_connection(group, "access_token", "id,display_phone_number,verified_name")
 
     def parse(self, event):
-        from parlons.tickets.services import InboundMessage, PlatformEvent, Sender
-
         data = load(event)
         value = data.get("value") or {}
         phone_id = str((value.get("metadata") or {}).get("phone_number_id", ""))

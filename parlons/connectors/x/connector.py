@@ -16,6 +16,7 @@ from parlons.connectors.x import parse as xparse
 from parlons.connectors.x.client import XClient
 from parlons.connectors.x.text import check_dm, check_post
 from parlons.core.errors import Invalid
+from parlons.tickets.inbound import InboundMessage, Sender
 from parlons.tickets.models import Message, MessageKind, Platform
 from parlons.tickets.outbound import CheckedReply
 
@@ -33,8 +34,6 @@ def client_for(group) -> XClient:
 
 
 def _sender(item: xparse.XItem, fetched: dict | None):
-    from parlons.tickets.services import Sender
-
     user = item.author
     if user is None and fetched:
         user = xparse.user_from(fetched)
@@ -99,8 +98,6 @@ class XConnector(Connector):
         return out
 
     def parse(self, event):
-        from parlons.tickets.services import InboundMessage
-
         account, items = self._items(event)
         if not items:
             return []  # the account's own posts and DMs (echoes), or events Parlons does not handle

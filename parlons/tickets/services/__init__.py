@@ -1,6 +1,7 @@
 """The only writers of helpdesk data. Every function checks the actor's permission, works in one transaction,
 writes the ticket history and publishes its domain event after commit."""
 
+from parlons.tickets.inbound import InboundMessage, PlatformEvent, Sender
 from parlons.tickets.services.catalogue import (
     archive_canned_response,
     canned_responses_for,
@@ -28,14 +29,12 @@ from parlons.tickets.services.catalogue import (
 )
 from parlons.tickets.services.conversation import add_note, reply, split_message
 from parlons.tickets.services.ingest import (
-    InboundMessage,
     IngestResult,
-    Sender,
     check_inbound,
     ingest_inbound_message,
     ingest_inbound_messages,
 )
-from parlons.tickets.services.platform_events import PlatformEvent, apply_platform_event, set_comment_hidden
+from parlons.tickets.services.platform_events import apply_platform_event, set_comment_hidden
 from parlons.tickets.services.properties import (
     UNSET,
     Changes,

@@ -20,6 +20,7 @@ from parlons.tickets.outbound import ReplyOptions
 from parlons.tickets.services._common import lock_ticket, publish_ticket_updated, record, touch, via_of
 from parlons.tickets.services.ingest import _store_attachments
 from parlons.tickets.services.properties import Changes, update_ticket
+from parlons.tickets.status import Cause, transition
 
 MAX_BODY = 20000
 
@@ -38,7 +39,7 @@ def _clean_body(body: str, *, allow_empty: bool = False) -> str:
 
 
 def _check_open(ticket: Ticket) -> None:
-    if ticket.status == Ticket.Status.CLOSED:
+    if not transition(ticket, Cause.REPLY).allowed:
         raise Invalid(
             _("This ticket is closed; open a new ticket to write to the client."), code="ticket_closed"
         )
@@ -143,10 +144,11 @@ def _store_reply(
         ticket.first_response_at = now
         fields.append("first_response_at")
     changes = ["messages"]
-    if open_new and ticket.status == Ticket.Status.NEW:
-        record(ticket, "ticket.status_changed", actor=actor, via=via, at=now, **{"from": "new", "to": "open"})
-        ticket.status = Ticket.Status.OPEN
-        fields.append("status")
+    move = transition(ticket, Cause.REPLY, actor=actor, now=now)
+    if open_new and move.changed:  # a new ticket becomes open (parlons.tickets.status)
+        kind, data = move.history
+        record(ticket, kind, actor=actor, via=via, at=now, **data)
+        fields += move.apply(ticket)
         changes.append("status")
     record(
         ticket, "reply.sent", actor=actor, via=via, at=now, message=message.pk, attachments=len(attachments)

@@ -4,8 +4,6 @@ history and publishes its event after commit, like every other service."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -18,8 +16,10 @@ from parlons.core.errors import Invalid, NotFound
 from parlons.core.event_types import MessageCreated, MessageDeliveryChanged, MessageUpdated
 from parlons.core.events import publish
 from parlons.tickets import outbound
-from parlons.tickets.models import ChannelGroup, Message, Ticket
+from parlons.tickets.inbound import PlatformEvent
+from parlons.tickets.models import Message, Ticket
 from parlons.tickets.services._common import lock_ticket, publish_ticket_updated, record, touch, via_of
+from parlons.tickets.status import INBOUND_OPENS_NEW_TICKET
 
 # A status never moves backwards (receipts arrive out of order); "failed" only replaces queued or sent.
 STATUS_RANK = {
@@ -29,27 +29,6 @@ STATUS_RANK = {
     Message.Delivery.READ: 3,
 }
 KINDS = ("status", "edited", "deleted", "hidden", "unhidden", "reaction", "echo")
-
-
-@dataclass
-class PlatformEvent:
-    """One thing a platform said about a message (not a new message from the public)."""
-
-    channel_group: ChannelGroup
-    kind: str
-    external_ids: list[str] = field(default_factory=list)
-    status: str = ""
-    error: str = ""
-    body: str = ""
-    watermark: datetime | None = None
-    contact_external_id: str = ""
-    conversation_key: str = ""
-    at: datetime | None = None
-    data: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def external_id(self) -> str:
-        return self.external_ids[0] if self.external_ids else ""
 
 
 def _messages(event: PlatformEvent, direction: str | None = None):
@@ -156,7 +135,7 @@ def _echo(event: PlatformEvent, actor, via: str) -> list[int]:
     ticket = (
         Ticket.objects.select_for_update(no_key=True)
         .filter(channel_group=event.channel_group, conversation_key=event.conversation_key)
-        .exclude(status=Ticket.Status.CLOSED)
+        .exclude(status__in=INBOUND_OPENS_NEW_TICKET)
         .order_by("-created_at")
         .first()
     )

@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parlons.accounts.models import Team, User
 from parlons.accounts.permissions import MANAGE, READ, WRITE, require
 from parlons.core.actors import actor_user, is_system
+from parlons.core.db import atomic
 from parlons.core.errors import Invalid
 from parlons.tickets.models import ChannelGroup, Tag, Ticket, TicketTag, Tracker, TrackerTicket
 from parlons.tickets.services._common import (
@@ -26,6 +26,7 @@ from parlons.tickets.services._common import (
     touch,
     user_ref,
 )
+from parlons.tickets.status import Cause, transition
 
 UNSET: Any = object()
 MAX_BULK = 10000
@@ -103,9 +104,13 @@ def _apply(ticket: Ticket, changes: Changes, *, actor, via: str, now) -> list[st
         fields.append(name)
         changed.append(name)
 
-    if changes.status is not UNSET and changes.status != ticket.status:
-        _set_status_fields(ticket, changes.status, actor=actor, now=now, fields=fields)
-    simple("status", "ticket.status_changed")
+    if changes.status is not UNSET:
+        move = transition(ticket, Cause.MANUAL, changes.status, actor=actor, now=now)
+        if move.changed:
+            kind, data = move.history
+            record(ticket, kind, actor=actor, via=via, at=now, **data)
+            fields += move.apply(ticket)
+            changed.append("status")
     simple("priority", "ticket.priority_changed")
     simple("subject", "ticket.subject_changed")
     simple("is_spam", "ticket.spam_changed")
@@ -157,24 +162,6 @@ def _apply(ticket: Ticket, changes: Changes, *, actor, via: str, now) -> list[st
     return changed
 
 
-def _set_status_fields(ticket: Ticket, status: str, *, actor, now, fields: list[str]) -> None:
-    """Timestamps that follow a status change: resolved, closed (and by whom), cleared on reopening."""
-    if status == Ticket.Status.RESOLVED:
-        ticket.resolved_at = now
-        fields.append("resolved_at")
-    elif status == Ticket.Status.CLOSED:
-        ticket.closed_at = now
-        ticket.closed_by = actor_user(actor)
-        if ticket.resolved_at is None:
-            ticket.resolved_at = now
-        fields += ["closed_at", "closed_by", "resolved_at"]
-    elif status in Ticket.OPEN_STATUSES:
-        ticket.resolved_at = None
-        ticket.closed_at = None
-        ticket.closed_by = None
-        fields += ["resolved_at", "closed_at", "closed_by"]
-
-
 def _apply_tags(ticket: Ticket, changes: Changes, *, actor, via: str, now) -> bool:
     present = set(ticket.ticket_tags.values_list("tag_id", flat=True))
     to_add = [t for t in dict.fromkeys(changes.add_tags) if t.pk not in present]
@@ -218,7 +205,7 @@ def _apply_trackers(ticket: Ticket, changes: Changes, *, actor, via: str, now) -
     return bool(to_add or to_remove)
 
 
-@transaction.atomic
+@atomic
 def update_ticket(ticket: Ticket | int, changes: Changes, *, actor, via: str = "web") -> Ticket:
     """Change one ticket's properties. Needs tickets.write; assigning to somebody else, to a team or to a
     channel group needs tickets.manage. One history row per change; publishes ``ticket.updated``."""
@@ -265,7 +252,7 @@ def remove_from_tracker(ticket, tracker: Tracker, *, actor, via: str = "web") ->
     return update_ticket(ticket, Changes(remove_trackers=[tracker]), actor=actor, via=via)
 
 
-@transaction.atomic
+@atomic
 def bulk_update(ticket_ids: list[int], changes: Changes, *, actor, via: str = "web") -> dict[str, list[int]]:
     """Apply one set of changes to many tickets in one transaction (OPS-21).
 
