@@ -12,8 +12,7 @@ from pydantic import Field
 from parlons.accounts import services as accounts
 from parlons.accounts.models import Role, SecurityEvent, Team, User
 from parlons.accounts.permissions import ADMIN, ALL_PERMISSIONS, READ, permissions_of, require
-from parlons.api.api import via
-from parlons.api.common import ERRORS, Deleted, Lang, all_by_key, get_or_404, optional_ref
+from parlons.api.common import ERRORS, Deleted, Lang, all_by_key, get_or_404, optional_ref, via
 from parlons.api.schemas import Ref
 
 router = Router()

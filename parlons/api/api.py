@@ -92,10 +92,6 @@ def _http_error(request, exc: HttpError):
     return api.create_response(request, error_body("error", exc.message), status=exc.status_code)
 
 
-def via(request) -> str:
-    return getattr(request, "api_via", "api")
-
-
 from parlons.api import accounts, catalogue, channels, tickets  # noqa: E402
 from parlons.api import search as search_api  # noqa: E402
 

@@ -11,8 +11,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from parlons.accounts.permissions import READ, require
-from parlons.api.api import via
-from parlons.api.common import ERRORS, Deleted, Lang, get_or_404, optional_ref
+from parlons.api.common import ERRORS, Deleted, Lang, get_or_404, optional_ref, via
 from parlons.api.schemas import TagOut
 from parlons.tickets import services
 from parlons.tickets.models import LineOfBusiness, Tag, TagGroup, Tracker

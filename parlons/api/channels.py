@@ -10,8 +10,7 @@ from pydantic import Field
 
 from parlons.accounts.models import Team
 from parlons.accounts.permissions import READ, require
-from parlons.api.api import via
-from parlons.api.common import ERRORS, Deleted, all_by_key, get_or_404, optional_ref
+from parlons.api.common import ERRORS, Deleted, all_by_key, get_or_404, optional_ref, via
 from parlons.tickets import services
 from parlons.tickets.models import ChannelGroup, GroupSet, Platform
 

@@ -49,3 +49,9 @@ def all_by_key(model, values: list, field_name: str, message: str, *, key: str =
     if len(found) != len(set(values)):
         raise Invalid(message, details={"field": field_name})
     return found
+
+
+def via(request) -> str:
+    """How the request came: ``api`` (a token) or ``web`` (the browser session), set by the authentication; the
+    ``via`` of the services' history rows and events."""
+    return getattr(request, "api_via", "api")

@@ -10,8 +10,7 @@ from django.http import HttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from parlons.api.api import via
-from parlons.api.common import ERRORS
+from parlons.api.common import ERRORS, via
 from parlons.connectors.email.eml import ticket_to_eml
 from parlons.connectors.email.models import Forward
 from parlons.connectors.email.services import forward_ticket

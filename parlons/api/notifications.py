@@ -12,8 +12,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from parlons.accounts.permissions import READ, require
-from parlons.api.api import via
-from parlons.api.common import ERRORS
+from parlons.api.common import ERRORS, via
 from parlons.notifications import services
 from parlons.notifications.models import Broadcast, Notification
 

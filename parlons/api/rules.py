@@ -17,8 +17,7 @@ from pydantic import Field
 
 from parlons.accounts.models import Team
 from parlons.accounts.permissions import ADMIN, require
-from parlons.api.api import via
-from parlons.api.common import ERRORS, Deleted
+from parlons.api.common import ERRORS, Deleted, via
 from parlons.automation import services
 from parlons.automation.models import AssignmentPolicy, AutoTag, Rule
 from parlons.automation.schemas import RuleDocument

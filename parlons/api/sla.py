@@ -12,8 +12,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from parlons.accounts.permissions import ADMIN, require
-from parlons.api.api import via
-from parlons.api.common import ERRORS
+from parlons.api.common import ERRORS, via
 from parlons.core.errors import NotFound
 from parlons.sla import services
 from parlons.sla.models import Holiday, Reminder, SlaPolicy, TicketSla

@@ -9,8 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from parlons.api.api import via
-from parlons.api.common import ERRORS
+from parlons.api.common import ERRORS, via
 from parlons.api.schemas import (
     BodyIn,
     BulkIn,

@@ -144,6 +144,11 @@ def test_a_ticket_hidden_by_the_root_is_hidden_on_every_path_req_adm4(
     with pytest.raises(NotFound):
         tickets.update_ticket(hidden.pk, tickets.Changes(priority="high"), actor=admin_user)
     tickets.add_note(shown, "A note", actor=admin_user)
+    assert tickets.bulk_update([hidden.pk, shown.pk], tickets.Changes(priority="high"), actor=admin_user) == {
+        "updated": [shown.pk],
+        "unchanged": [],
+        "not_found": [hidden.pk],
+    }
     # "Remind me" and the service-standard view.
     with pytest.raises(NotFound):
         sla.create_reminder(hidden.pk, actor=admin_user, in_minutes=60)

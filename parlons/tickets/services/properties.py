@@ -17,6 +17,7 @@ from parlons.core.actors import actor_user, is_system
 from parlons.core.db import atomic
 from parlons.core.errors import Invalid
 from parlons.tickets.models import ChannelGroup, Tag, Ticket, TicketTag, Tracker, TrackerTicket
+from parlons.tickets.selectors import tickets_visible_to
 from parlons.tickets.services._common import (
     lock_ticket,
     publish_ticket_updated,
@@ -272,7 +273,8 @@ def bulk_update(ticket_ids: list[int], changes: Changes, *, actor, via: str = "w
     now = timezone.now()
     tickets = {
         t.pk: t
-        for t in Ticket.objects.select_for_update(of=("self",), no_key=True)
+        for t in tickets_visible_to(actor)
+        .select_for_update(of=("self",), no_key=True)
         .select_related("assignee", "team", "channel_group")
         .filter(pk__in=ids)
     }
