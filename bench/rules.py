@@ -201,7 +201,7 @@ def measure(args) -> dict:
         kept = [fn for fn in fns if fn in ours]
         if kept:
             only_ours[event_type] = kept
-    from parlons.automation import services as automation
+    from parlons.automation.services import running as automation
 
     real_execute = automation.execute
     figures: dict[str, list[float]] = {

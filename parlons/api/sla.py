@@ -16,6 +16,7 @@ from parlons.api.common import ERRORS, via
 from parlons.core.errors import NotFound
 from parlons.sla import services
 from parlons.sla.models import Holiday, Reminder, SlaPolicy, TicketSla
+from parlons.tickets.selectors import get_visible_ticket
 
 router = Router(tags=["service standards"])
 
@@ -58,7 +59,7 @@ def reminder_out(r: Reminder) -> dict:
     summary="Your reminders on a ticket",
 )
 def list_ticket_reminders(request, ticket_id: int):
-    services._visible_ticket(request.user, ticket_id)
+    get_visible_ticket(request.user, ticket_id)
     return [reminder_out(r) for r in services.reminders_of(request.user, ticket_id=ticket_id)]
 
 
@@ -114,7 +115,7 @@ class TicketSlaOut(Schema):
     "/tickets/{int:ticket_id}/sla", response={200: TicketSlaOut, **ERRORS}, summary="A ticket's due times"
 )
 def ticket_sla(request, ticket_id: int):
-    ticket = services._visible_ticket(request.user, ticket_id)
+    ticket = get_visible_ticket(request.user, ticket_id)
     sla = TicketSla.objects.select_related("policy").filter(ticket=ticket).first()
     return {
         "ticket_id": ticket.pk,

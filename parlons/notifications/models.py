@@ -1,7 +1,7 @@
 """Notifications to people (OPS-7, OPS-13, DOC-3): one row per recipient and event, each person's preferences,
 the administrators' choice of which e-mails the system sends, and broadcasts to all users.
 
-Only ``parlons/notifications/services.py`` writes these models.
+Only ``parlons/notifications/services/`` writes these models.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Service standards (SLA, OPS-7/OPS-8): business hours, holidays, policies, each ticket's due times, and the
 reminders agents set on tickets.
 
-Only ``parlons/sla/services.py`` writes these models; ``Ticket.sla_due_at`` (the next due time, shown in the
+Only ``parlons/sla/services/`` writes these models; ``Ticket.sla_due_at`` (the next due time, shown in the
 inbox) is written only by that service too.
 """
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 import pytest
 from django.test import TestCase
 
-from parlons.automation import engine, listeners, services
+from parlons.automation import engine, listeners
 from parlons.automation.models import RuleRun
+from parlons.automation.services import running
 from parlons.core import events
 from tests import factories
 
@@ -54,7 +55,7 @@ def decide(monkeypatch):
 
     def run(group, *, action_ok=True, **kwargs):
         monkeypatch.setattr(
-            services, "execute", lambda rule, ticket_id, trigger: [{"type": "add_tags", "ok": action_ok}]
+            running, "execute", lambda rule, ticket_id, trigger: [{"type": "add_tags", "ok": action_ok}]
         )
         pending: list = []
         with monkeypatch.context() as patch:

@@ -11,6 +11,7 @@ from parlons.core.errors import Forbidden, Invalid
 from parlons.core.worker import run_pending_tasks
 from parlons.notifications import services
 from parlons.notifications.models import Broadcast, Notification
+from parlons.notifications.services import delivery
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _no_push(monkeypatch):
-    monkeypatch.setattr(services, "push", lambda n: None)
+    monkeypatch.setattr(delivery, "push", lambda n: None)
 
 
 def _send(committed_events, admin, **kwargs):

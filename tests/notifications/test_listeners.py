@@ -7,6 +7,7 @@ from parlons.core.worker import run_pending_tasks
 from parlons.notifications import services
 from parlons.notifications.listeners import mentioned_usernames
 from parlons.notifications.models import Notification
+from parlons.notifications.services import delivery
 from parlons.tickets import services as tickets
 from tests import factories
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _no_push(monkeypatch):
-    monkeypatch.setattr(services, "push", lambda n: None)
+    monkeypatch.setattr(delivery, "push", lambda n: None)
 
 
 def test_assignment_notifies_the_assignee_req_ops13(committed_events, lead_user, agent_user, ticket):

@@ -10,6 +10,7 @@ from parlons.core.errors import Forbidden, Invalid
 from parlons.core.worker import run_pending_tasks
 from parlons.notifications import services
 from parlons.notifications.models import Notification
+from parlons.notifications.services import delivery
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def _push_spy(monkeypatch):
     """Record desktop pushes (the websocket path has its own test)."""
     pushed = []
-    monkeypatch.setattr(services, "push", lambda n: pushed.append((n.recipient_id, n.kind)))
+    monkeypatch.setattr(delivery, "push", lambda n: pushed.append((n.recipient_id, n.kind)))
     return pushed
 
 

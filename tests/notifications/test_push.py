@@ -35,7 +35,7 @@ def _receive(layer, channel, timeout=0.5):
 
 
 def test_push_reaches_only_the_recipient_req_ops13(agent_user, other_agent, monkeypatch):
-    monkeypatch.setattr("parlons.notifications.services._enqueue_email", lambda pk: None)
+    monkeypatch.setattr("parlons.notifications.services.delivery._enqueue_email", lambda pk: None)
     layer, channels = _listen([agent_user.pk, other_agent.pk])
     assert services.notify([agent_user], "note.mention", context={"excerpt": "@agent regarde"}) == 1
     message = _receive(layer, channels[agent_user.pk])
@@ -47,7 +47,7 @@ def test_push_reaches_only_the_recipient_req_ops13(agent_user, other_agent, monk
 
 
 def test_push_respects_mute_req_ops13(agent_user, monkeypatch):
-    monkeypatch.setattr("parlons.notifications.services._enqueue_email", lambda pk: None)
+    monkeypatch.setattr("parlons.notifications.services.delivery._enqueue_email", lambda pk: None)
     services.update_preferences(agent_user, actor=agent_user, muted=True)
     layer, channels = _listen([agent_user.pk])
     services.notify([agent_user], "ticket.assigned", context={"ticket_id": 1})
@@ -55,7 +55,7 @@ def test_push_respects_mute_req_ops13(agent_user, monkeypatch):
 
 
 def test_push_title_in_recipient_language_over_websocket_req_ops13(agent_user, monkeypatch):
-    monkeypatch.setattr("parlons.notifications.services._enqueue_email", lambda pk: None)
+    monkeypatch.setattr("parlons.notifications.services.delivery._enqueue_email", lambda pk: None)
     agent_user.language = "fr"
     agent_user.save()
 

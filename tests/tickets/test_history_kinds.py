@@ -51,7 +51,7 @@ COMPUTED = {
         "message.reaction",
     },
     # f"sla.{level}"
-    "parlons/sla/services.py": {"sla.warning", "sla.breached"},
+    "parlons/sla/services/checks.py": {"sla.warning", "sla.breached"},
 }
 
 

@@ -20,6 +20,7 @@ from parlons.core.actors import SYSTEM
 from parlons.core.errors import NotFound
 from parlons.notifications import services as notifications
 from parlons.notifications.models import Kind, Notification
+from parlons.notifications.services import delivery as notification_delivery
 from parlons.tickets import selectors
 from parlons.tickets import services as tickets
 from parlons.tickets.models import Ticket
@@ -76,7 +77,7 @@ def hide(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _no_push(monkeypatch):
-    monkeypatch.setattr(notifications, "push", lambda n: None)
+    monkeypatch.setattr(notification_delivery, "push", lambda n: None)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from parlons.core.errors import Invalid, NotFound
 from parlons.sla import services
 from parlons.sla.models import Holiday, SlaPolicy, TicketSla
 from parlons.tickets.models import ChannelGroup, Ticket
+from parlons.tickets.selectors import get_visible_ticket
 from parlons.web.views._common import friendly_errors, safe_next
 from parlons.web.views.admin._base import AccessibleForm, admin_view
 
@@ -349,7 +350,7 @@ def reminder_form_for(request) -> ReminderForm:
 @login_required
 @friendly_errors
 def reminder_create(request, pk: int):
-    services._visible_ticket(request.user, pk)
+    get_visible_ticket(request.user, pk)
     require(request.user, WRITE)
     form = ReminderForm(request.POST, prefix="reminder")
     target = safe_next(request, f"/tickets/{pk}/")
