@@ -3,7 +3,7 @@ in, replies, notes, status, priority, assignment, tags, spam, a tag moved to ano
 durable subscribers that keep the due times and the report figures sometimes fail, the incrementally kept rows
 equal those recomputed from scratch once the worker has run the outbox again.
 
-REQ OPS-13 (service standards: due times) REQ RPT-1 (report figures kept as the work happens)."""
+REQ OPS-7 (service standards: due times) REQ RPT-1 (report figures kept as the work happens)."""
 
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ def figure_rows() -> tuple:
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_due_times_and_report_figures_equal_a_recomputation_after_random_changes_req_ops13_rpt1(
+def test_due_times_and_report_figures_equal_a_recomputation_after_random_changes_req_ops7_rpt1(
     seed, clock, outage, db
 ):
     rng = random.Random(seed)
