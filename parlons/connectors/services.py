@@ -20,6 +20,13 @@ from parlons.core.event_types import MessageDeliveryChanged
 from parlons.core.events import publish
 from parlons.tickets.inbound import InboundMessage, PlatformEvent
 from parlons.tickets.models import Message
+from parlons.tickets.services import (
+    apply_platform_event,
+    check_inbound,
+    ingest_inbound_message,
+    ingest_inbound_messages,
+)
+from parlons.tickets.services._common import lock_ticket, record
 
 logger = logging.getLogger(__name__)
 MAX_SEND_ATTEMPTS = 8
@@ -189,8 +196,6 @@ def _apply(event: InboundEvent, *, savepoint: bool, items: list | None = None) -
     one-at-a-time path does)."""
     from contextlib import nullcontext
 
-    from parlons.tickets.services import apply_platform_event, ingest_inbound_message
-
     ticket_ids: list[int] = []
     try:
         with atomic() if savepoint else nullcontext():
@@ -237,8 +242,6 @@ def _apply_all(events: list[InboundEvent], *, savepoints: bool) -> dict[int, lis
     by ``ingest_inbound_messages`` (a few statements for all of them, in a savepoint); a delivery with anything
     else (edits, deletions, statuses, echoes) is applied on its own, in its place. A delivery whose items are
     refused fails alone; when the database refuses a run of them, each is applied on its own to find which."""
-    from parlons.tickets.services import check_inbound, ingest_inbound_messages
-
     results: dict[int, list[int]] = {}
     run: list[tuple[InboundEvent, list]] = []
 
@@ -501,7 +504,6 @@ def retry_failed_reply(message_id: int, *, actor, via: str = "web") -> Message:
     never gets it twice. Needs tickets.write and tickets.publish on a ticket the actor can see."""
     from parlons.accounts.permissions import PUBLISH, WRITE, require
     from parlons.core.errors import Invalid, NotFound
-    from parlons.tickets.services._common import lock_ticket, record
 
     require(actor, WRITE)
     require(actor, PUBLISH)

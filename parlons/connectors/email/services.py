@@ -25,6 +25,7 @@ from parlons.core.actors import SYSTEM, actor_user
 from parlons.core.db import atomic
 from parlons.core.errors import Invalid
 from parlons.tickets.models import Attachment, ChannelGroup, Platform, Ticket
+from parlons.tickets.services import add_note
 from parlons.tickets.services._common import lock_ticket, publish_ticket_updated, record, touch
 
 MAX_SIGNATURE = 2000
@@ -176,8 +177,6 @@ def record_answer(forward: Forward, *, address: str, name: str, body: mime.Body,
     ``email.forward_answered`` history row. Automatic replies (out of office) are noted too, marked as such;
     nothing is ever answered. Called by the e-mail connector as the system while it reads a delivery; the note
     publishes ``note.created``."""
-    from parlons.tickets.services import add_note
-
     text = mime.strip_quoted(body.text) or _("(empty e-mail)")
     who = f"{name} <{address}>" if name else address
     head = (

@@ -20,6 +20,7 @@ from parlons.connectors.x.connector import TOKEN_NAMES, USER_FIELDS
 from parlons.connectors.x.delivery import polled_dm, polled_post
 from parlons.core.scheduler import periodic
 from parlons.tickets.models import ChannelGroup, Platform
+from parlons.tickets.services.catalogue import update_channel_group
 
 logger = logging.getLogger(__name__)
 JOB = "x.poll"
@@ -145,7 +146,6 @@ def poll_dms(client: XClient, group: ChannelGroup, state: dict, now: datetime) -
 
 def _save_state(group: ChannelGroup, state: dict) -> None:
     from parlons.core.actors import SYSTEM
-    from parlons.tickets.services.catalogue import update_channel_group
 
     fresh = ChannelGroup.objects.get(pk=group.pk)
     creds = credentials(fresh)
